@@ -1,0 +1,2 @@
+#include <slurm/spank.h>
+SPANK_PLUGIN(nix, 1);
