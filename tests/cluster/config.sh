@@ -1,0 +1,79 @@
+# Settings of the spank-nix test cluster. Sourced by tests/cluster/cluster,
+# tests/run-all and tests/integration/helpers.bash.
+#
+# Every setting can be overridden from the environment, so that two clusters
+# can run side by side on one machine: give the second one another NIXC_NAME
+# (ports and subnet are then derived from the name unless set explicitly).
+
+_nixc_cfg_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+NIXC_REPO=${NIXC_REPO:-$(cd "$_nixc_cfg_dir/../.." && pwd)}
+
+# Name of the cluster: part of every derived name (netns, bridge, dirs, hosts).
+# Keep it short (<= 8 chars): Linux interface names are limited to 15.
+NIXC_NAME=${NIXC_NAME:-snx}
+# Everything the cluster writes: conf, logs, spool, munge, plugin state.
+NIXC_DIR=${NIXC_DIR:-/var/tmp/spank-nix-$NIXC_NAME}
+NIXC_NODES=${NIXC_NODES:-2}
+# CPUs declared per node (SlurmdParameters=config_overrides lets it exceed the
+# real core count).
+NIXC_CPUS=${NIXC_CPUS:-4}
+# The non-root user that submits jobs (created by `cluster up`/`ensure-user`).
+NIXC_USER=${NIXC_USER:-nixtest}
+NIXC_HOME=${NIXC_HOME:-/home/$NIXC_USER}
+
+# A small number derived from the name, for non-default clusters' ports/subnet.
+if [ "$NIXC_NAME" = snx ]; then
+  _nixc_slot=0
+else
+  _nixc_slot=$(( $(printf '%s' "$NIXC_NAME" | cksum | cut -d' ' -f1) % 150 + 1 ))
+fi
+NIXC_BRIDGE=${NIXC_BRIDGE:-${NIXC_NAME}-br}
+# First three octets; host = .1 on the bridge, node i = .(10+i). These
+# addresses exist only on the bridge and in the nodes' network namespaces.
+NIXC_SUBNET=${NIXC_SUBNET:-10.231.$((7 + _nixc_slot))}
+NIXC_CTLD_PORT=${NIXC_CTLD_PORT:-$((16817 + 10 * _nixc_slot))}
+NIXC_SLURMD_PORT=${NIXC_SLURMD_PORT:-$((16818 + 10 * _nixc_slot))}
+NIXC_SRUN_PORT_RANGE=${NIXC_SRUN_PORT_RANGE:-$((40000 + 200 * _nixc_slot))-$((40199 + 200 * _nixc_slot))}
+
+# The plugin and its plugstack arguments.
+NIXC_PLUGIN=${NIXC_PLUGIN:-$NIXC_REPO/build/spank/spank_nix.so}
+NIXC_PLUGIN_ARGS=${NIXC_PLUGIN_ARGS:-}
+# required|optional (plugstack.conf keyword)
+NIXC_PLUGIN_MODE=${NIXC_PLUGIN_MODE:-required}
+
+# none|tmpfs: JobContainerType (tmpfs also sets PrologFlags=contain).
+NIXC_JOB_CONTAINER=${NIXC_JOB_CONTAINER:-none}
+# Extra PrologFlags (e.g. contain) even without job_container/tmpfs.
+NIXC_PROLOG_FLAGS=${NIXC_PROLOG_FLAGS:-}
+# cgroup|linuxproc|pgid. Default: cgroup (v1) when the v1 freezer is mounted.
+if [ -z "${NIXC_PROCTRACK:-}" ]; then
+  if [ -d /sys/fs/cgroup/freezer ] && grep -q ' /sys/fs/cgroup/freezer cgroup ' /proc/mounts 2>/dev/null; then
+    NIXC_PROCTRACK=cgroup
+  else
+    NIXC_PROCTRACK=linuxproc
+  fi
+fi
+# SlurmdDebug / SlurmctldDebug level.
+NIXC_DEBUG=${NIXC_DEBUG:-debug}
+# Extra lines appended verbatim to slurm.conf (newline separated).
+NIXC_EXTRA_CONF=${NIXC_EXTRA_CONF:-}
+
+# Derived names (not meant to be overridden).
+NIXC_CONF=$NIXC_DIR/etc/slurm.conf
+NIXC_MUNGE_SOCKET=$NIXC_DIR/munge/munge.socket
+NIXC_HOST_ADDR=$NIXC_SUBNET.1
+NIXC_CTLD_HOST=${NIXC_NAME}ctl
+NIXC_STATE_DIR=$NIXC_DIR/state
+NIXC_PIDS_DIR=$NIXC_DIR/pids
+# Node i: hostname ${NIXC_NAME}$i, netns ${NIXC_NAME}-n$i, address $NIXC_SUBNET.$((10+i)).
+nixc_node_name() { echo "${NIXC_NAME}$1"; }
+nixc_node_netns() { echo "${NIXC_NAME}-n$1"; }
+nixc_node_addr() { echo "$NIXC_SUBNET.$((10 + $1))"; }
+nixc_node_list() { local i; for ((i = 1; i <= NIXC_NODES; i++)); do nixc_node_name "$i"; done; }
+# Slurm hostlist expression of all nodes, e.g. snx[1-2].
+nixc_nodes_expr() { if [ "$NIXC_NODES" -eq 1 ]; then echo "${NIXC_NAME}1"; else echo "${NIXC_NAME}[1-$NIXC_NODES]"; fi; }
+
+export NIXC_REPO NIXC_NAME NIXC_DIR NIXC_NODES NIXC_CPUS NIXC_USER NIXC_HOME NIXC_BRIDGE \
+  NIXC_SUBNET NIXC_CTLD_PORT NIXC_SLURMD_PORT NIXC_SRUN_PORT_RANGE NIXC_PLUGIN \
+  NIXC_PLUGIN_ARGS NIXC_PLUGIN_MODE NIXC_JOB_CONTAINER NIXC_PROLOG_FLAGS NIXC_PROCTRACK \
+  NIXC_DEBUG NIXC_EXTRA_CONF
