@@ -1,2 +1,96 @@
+/* spank-nix: a user's own Nix store at /nix for every task of a job.
+ *
+ * The life of a job, in the order Slurm calls us:
+ *
+ *   srun / sbatch / salloc, as the user          (client.c)
+ *     init            register --nix-store and friends
+ *     init_post_opt   check the options and the store; refuse bad input
+ *                     with one "nix: ..." line before the job is queued
+ *   slurmd, as root, once per job per node        (node.c)
+ *     job_prolog      clear what an earlier job with this id left behind
+ *   slurmstepd, for the batch step and every srun step   (task.c)
+ *     init            register the options (their values arrive next)
+ *     init_post_opt   pick the options up from the environment when the
+ *                     batch step was started with --export=NONE
+ *     task_init_privileged   as root, inside any job_container namespace:
+ *                     find the job's pinned namespace for this view on this
+ *                     node, or build and pin it (one per job per node)
+ *     task_init       as the user: join it; an error is reported here so
+ *                     that it fails the task, never the node
+ *     exit            close what we held
+ *   slurmd, as root, once per job per node        (node.c)
+ *     job_epilog      unpin and remove everything made for the job
+ */
 #include <slurm/spank.h>
+
+#include "plugin.h"
+
 SPANK_PLUGIN(nix, 1);
+
+struct plugin nix_plugin = {
+	.ns = NIX_NS_INIT,
+};
+
+int slurm_spank_init(spank_t sp, int ac, char **av)
+{
+	switch (spank_context()) {
+	case S_CTX_LOCAL:
+	case S_CTX_ALLOCATOR:
+	case S_CTX_REMOTE:
+		nix_plugin_configure(ac, av);
+		return nix_options_register(sp);
+	default:
+		return 0;
+	}
+}
+
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+	(void)ac;
+	(void)av;
+	switch (spank_context()) {
+	case S_CTX_LOCAL:
+	case S_CTX_ALLOCATOR:
+		return nix_client_check(sp);
+	case S_CTX_REMOTE:
+		nix_options_from_job_env(sp);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
+{
+	(void)ac;
+	(void)av;
+	return nix_task_prepare(sp);
+}
+
+int slurm_spank_task_init(spank_t sp, int ac, char **av)
+{
+	(void)ac;
+	(void)av;
+	return nix_task_enter(sp);
+}
+
+int slurm_spank_exit(spank_t sp, int ac, char **av)
+{
+	(void)sp;
+	(void)ac;
+	(void)av;
+	nix_task_release();
+	return 0;
+}
+
+int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
+{
+	nix_plugin_configure(ac, av);
+	return nix_node_job_start(sp);
+}
+
+int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
+{
+	nix_plugin_configure(ac, av);
+	return nix_node_job_end(sp);
+}

@@ -1,0 +1,186 @@
+/* Carrying out a mount plan with mount(2). One syscall per op: views with
+ * thousands of binds must stay fast, so no mount(8) and no re-reading of
+ * mountinfo except where an op needs it (DETACH_BELOW, via libmount). */
+#include "mount_plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmount.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "nix_path.h"
+
+static int cmp_len_desc(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+/* Every mount point at or below prefix, per /proc/self/mountinfo. */
+static int mounts_below(const char *prefix, char ***out, size_t *n,
+			struct nix_err *err)
+{
+	struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!tb || !it || mnt_table_parse_file(tb, "/proc/self/mountinfo") != 0) {
+		mnt_free_iter(it);
+		mnt_unref_table(tb);
+		return nix_err_set(err, "cannot read /proc/self/mountinfo");
+	}
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *t = mnt_fs_get_target(fs);
+
+		if (!t || !nix_path_has_prefix(t, prefix))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **v = realloc(*out, cap * sizeof(*v));
+
+			if (!v)
+				break;
+			*out = v;
+		}
+		(*out)[(*n)++] = strdup(t);
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return 0;
+}
+
+static int detach_below(const char *prefix, struct nix_err *err)
+{
+	char **targets;
+	size_t n;
+	int rc = 0;
+
+	if (mounts_below(prefix, &targets, &n, err) < 0)
+		return -1;
+	/* Deepest first; a lazy unmount of a parent takes its children too,
+	 * so EINVAL for an already-gone child is fine. */
+	qsort(targets, n, sizeof(*targets), cmp_len_desc);
+	for (size_t i = 0; i < n; i++) {
+		if (umount2(targets[i], MNT_DETACH) < 0 && errno != EINVAL &&
+		    errno != ENOENT && rc == 0)
+			rc = nix_err_errno(err, errno, "cannot unmount %s", targets[i]);
+		free(targets[i]);
+	}
+	free(targets);
+	return rc;
+}
+
+/* Flags a bind remount must keep: in a user namespace the kernel refuses
+ * to clear flags that came locked from the host mount (EPERM). */
+static unsigned long kept_flags(const char *target)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (statvfs(target, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_RDONLY)
+		f |= MS_RDONLY;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	if (!(f & (MS_NOATIME | MS_RELATIME)))
+		f |= MS_STRICTATIME;
+	return f;
+}
+
+static int restrict_mount(const char *target, bool readonly)
+{
+	unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV |
+			      kept_flags(target);
+
+	if (readonly)
+		flags |= MS_RDONLY;
+	return mount(NULL, target, NULL, flags, NULL);
+}
+
+static int pivot_into(const char *newroot)
+{
+	/* pivot_root(".", "."): the old root ends up stacked on the new one
+	 * and is then detached, with no directory needed to park it in. */
+	if (chdir(newroot) < 0)
+		return -1;
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return -1;
+	if (umount2(".", MNT_DETACH) < 0)
+		return -1;
+	return chdir("/");
+}
+
+static int apply_op(const struct mount_op *op)
+{
+	char src[64];
+	int fd;
+
+	switch (op->kind) {
+	case MOUNT_OP_MAKE_PRIVATE:
+		return mount(NULL, op->target, NULL, MS_REC | MS_PRIVATE, NULL);
+	case MOUNT_OP_TMPFS:
+		return mount("tmpfs", op->target, "tmpfs", MS_NOSUID | MS_NODEV,
+			     "mode=0755,size=1m");
+	case MOUNT_OP_MKDIR:
+		return mkdir(op->target, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	case MOUNT_OP_MKFILE:
+		fd = open(op->target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		return fd < 0 ? -1 : close(fd);
+	case MOUNT_OP_SYMLINK:
+		return symlink(op->source, op->target);
+	case MOUNT_OP_RBIND:
+		return mount(op->source, op->target, NULL, MS_BIND | MS_REC, NULL);
+	case MOUNT_OP_BIND_FD:
+		/* Through the fd: the directory opened and checked as the
+		 * user, whatever the path names by now. */
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", op->fd);
+		return mount(src, op->target, NULL, MS_BIND, NULL);
+	case MOUNT_OP_RESTRICT:
+		return restrict_mount(op->target, op->readonly);
+	case MOUNT_OP_PIVOT:
+		return pivot_into(op->target);
+	case MOUNT_OP_DETACH_BELOW:
+		break; /* handled by the caller: it reports its own errors */
+	}
+	return 0;
+}
+
+int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err)
+{
+	for (size_t i = 0; i < plan->len; i++) {
+		const struct mount_op *op = &plan->ops[i];
+		char what[PATH_MAX * 2 + 32];
+
+		if (op->kind == MOUNT_OP_DETACH_BELOW) {
+			if (detach_below(op->target, err) < 0)
+				return -1;
+			continue;
+		}
+		if (apply_op(op) < 0) {
+			int e = errno;
+
+			mount_op_format(op, what, sizeof(what));
+			return nix_err_errno(err, e, "%s", what);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,240 @@
+#include "mount_plan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nix_path.h"
+
+static int plan_add(struct mount_plan *plan, enum mount_op_kind kind,
+		    const char *source, const char *target, int fd,
+		    bool readonly, struct nix_err *err)
+{
+	struct mount_op *op;
+
+	if (plan->len == plan->cap) {
+		size_t cap = plan->cap ? plan->cap * 2 : 16;
+		struct mount_op *ops = realloc(plan->ops, cap * sizeof(*ops));
+
+		if (!ops)
+			return nix_err_set(err, "out of memory");
+		plan->ops = ops;
+		plan->cap = cap;
+	}
+	op = &plan->ops[plan->len];
+	*op = (struct mount_op){ .kind = kind, .fd = fd, .readonly = readonly };
+	op->source = source ? strdup(source) : NULL;
+	op->target = strdup(target);
+	if ((source && !op->source) || !op->target) {
+		free(op->source);
+		free(op->target);
+		return nix_err_set(err, "out of memory");
+	}
+	plan->len++;
+	return 0;
+}
+
+void mount_plan_free(struct mount_plan *plan)
+{
+	for (size_t i = 0; i < plan->len; i++) {
+		free(plan->ops[i].source);
+		free(plan->ops[i].target);
+	}
+	free(plan->ops);
+	*plan = (struct mount_plan){ 0 };
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct host_entry *)a)->name,
+		      ((const struct host_entry *)b)->name);
+}
+
+int host_root_scan(const char *mountpoint, struct host_root *root,
+		   struct nix_err *err)
+{
+	DIR *dir;
+	struct dirent *de;
+	struct stat st;
+	size_t cap = 0;
+
+	*root = (struct host_root){ 0 };
+	root->mountpoint_exists = lstat(mountpoint, &st) == 0;
+
+	dir = opendir("/");
+	if (!dir)
+		return nix_err_errno(err, errno, "cannot list /");
+	while ((de = readdir(dir))) {
+		struct host_entry e = { 0 };
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue; /* vanished meanwhile */
+		if (S_ISDIR(st.st_mode)) {
+			e.type = HOST_DIR;
+		} else if (S_ISLNK(st.st_mode)) {
+			char buf[PATH_MAX];
+			ssize_t n = readlinkat(dirfd(dir), de->d_name, buf, sizeof(buf) - 1);
+
+			if (n < 0)
+				continue;
+			buf[n] = '\0';
+			e.type = HOST_SYMLINK;
+			e.link = strdup(buf);
+		} else {
+			e.type = HOST_FILE;
+		}
+		e.name = strdup(de->d_name);
+		if (root->len == cap) {
+			cap = cap ? cap * 2 : 32;
+			struct host_entry *n = realloc(root->entries, cap * sizeof(*n));
+
+			if (!n) {
+				free(e.name);
+				free(e.link);
+				closedir(dir);
+				host_root_free(root);
+				return nix_err_set(err, "out of memory");
+			}
+			root->entries = n;
+		}
+		root->entries[root->len++] = e;
+	}
+	closedir(dir);
+	if (root->len)
+		qsort(root->entries, root->len, sizeof(*root->entries), entry_cmp);
+	return 0;
+}
+
+void host_root_free(struct host_root *root)
+{
+	for (size_t i = 0; i < root->len; i++) {
+		free(root->entries[i].name);
+		free(root->entries[i].link);
+	}
+	free(root->entries);
+	*root = (struct host_root){ 0 };
+}
+
+/* "/nix" -> "nix"; NULL when the path is not directly below "/". */
+static const char *top_level_name(const char *path)
+{
+	if (path[0] != '/' || path[1] == '\0' || strchr(path + 1, '/'))
+		return NULL;
+	return path + 1;
+}
+
+int mount_plan_host(const struct host_root *root, const char *mountpoint,
+		    const char *state_dir, struct mount_plan *plan,
+		    struct nix_err *err)
+{
+	char target[PATH_MAX * 2];
+	char source[PATH_MAX];
+	const char *name;
+
+	/* Nothing mounted on the host later may propagate in, and nothing we
+	 * mount may propagate out. */
+	if (plan_add(plan, MOUNT_OP_MAKE_PRIVATE, NULL, "/", -1, false, err) < 0)
+		return -1;
+	/* The copy of the host's mounts includes other jobs' pins: holding
+	 * them would keep those namespaces alive as long as this one. */
+	if (plan_add(plan, MOUNT_OP_DETACH_BELOW, NULL, state_dir, -1, false, err) < 0)
+		return -1;
+	if (root->mountpoint_exists)
+		return 0;
+
+	name = top_level_name(mountpoint);
+	if (!name)
+		return nix_err_set(err, "mount point %s does not exist on this node and is not directly below /",
+				   mountpoint);
+
+	/* A new root: a tmpfs holding the host's top-level entries plus the
+	 * mount point, so everything else of the host stays where it was. */
+	if (plan_add(plan, MOUNT_OP_TMPFS, NULL, state_dir, -1, false, err) < 0)
+		return -1;
+	for (size_t i = 0; i < root->len; i++) {
+		const struct host_entry *e = &root->entries[i];
+
+		snprintf(target, sizeof(target), "%s/%s", state_dir, e->name);
+		snprintf(source, sizeof(source), "/%s", e->name);
+		switch (e->type) {
+		case HOST_SYMLINK:
+			if (plan_add(plan, MOUNT_OP_SYMLINK, e->link, target, -1, false, err) < 0)
+				return -1;
+			continue;
+		case HOST_DIR:
+			if (plan_add(plan, MOUNT_OP_MKDIR, NULL, target, -1, false, err) < 0)
+				return -1;
+			break;
+		case HOST_FILE:
+			if (plan_add(plan, MOUNT_OP_MKFILE, NULL, target, -1, false, err) < 0)
+				return -1;
+			break;
+		}
+		if (plan_add(plan, MOUNT_OP_RBIND, source, target, -1, false, err) < 0)
+			return -1;
+	}
+	/* The entry holding the state dir brought a copy of the half-built
+	 * root along: drop it, leaving the plain (root-only) directory. */
+	snprintf(target, sizeof(target), "%s%s", state_dir, state_dir);
+	if (plan_add(plan, MOUNT_OP_DETACH_BELOW, NULL, target, -1, false, err) < 0)
+		return -1;
+	snprintf(target, sizeof(target), "%s/%s", state_dir, name);
+	if (plan_add(plan, MOUNT_OP_MKDIR, NULL, target, -1, false, err) < 0)
+		return -1;
+	if (plan_add(plan, MOUNT_OP_RESTRICT, NULL, state_dir, -1, true, err) < 0)
+		return -1;
+	return plan_add(plan, MOUNT_OP_PIVOT, NULL, state_dir, -1, false, err);
+}
+
+int mount_plan_user(int store_root_fd, const char *mountpoint, bool writable,
+		    struct mount_plan *plan, struct nix_err *err)
+{
+	if (plan_add(plan, MOUNT_OP_BIND_FD, NULL, mountpoint, store_root_fd, false, err) < 0)
+		return -1;
+	return plan_add(plan, MOUNT_OP_RESTRICT, NULL, mountpoint, -1, !writable, err);
+}
+
+void mount_op_format(const struct mount_op *op, char *out, size_t outlen)
+{
+	switch (op->kind) {
+	case MOUNT_OP_MAKE_PRIVATE:
+		snprintf(out, outlen, "make-rprivate %s", op->target);
+		break;
+	case MOUNT_OP_DETACH_BELOW:
+		snprintf(out, outlen, "detach-below %s", op->target);
+		break;
+	case MOUNT_OP_TMPFS:
+		snprintf(out, outlen, "tmpfs %s", op->target);
+		break;
+	case MOUNT_OP_MKDIR:
+		snprintf(out, outlen, "mkdir %s", op->target);
+		break;
+	case MOUNT_OP_MKFILE:
+		snprintf(out, outlen, "mkfile %s", op->target);
+		break;
+	case MOUNT_OP_SYMLINK:
+		snprintf(out, outlen, "symlink %s -> %s", op->target, op->source);
+		break;
+	case MOUNT_OP_RBIND:
+		snprintf(out, outlen, "rbind %s -> %s", op->source, op->target);
+		break;
+	case MOUNT_OP_BIND_FD:
+		snprintf(out, outlen, "bind fd -> %s", op->target);
+		break;
+	case MOUNT_OP_RESTRICT:
+		snprintf(out, outlen, "restrict %s%s", op->target,
+			 op->readonly ? " ro" : " rw");
+		break;
+	case MOUNT_OP_PIVOT:
+		snprintf(out, outlen, "pivot %s", op->target);
+		break;
+	}
+}

@@ -1,0 +1,85 @@
+/* Mount plans: the mounts that make a view, as plain data.
+ *
+ * A view is built in two stages by a helper process (see nix_namespace.h):
+ *   host stage - as root, in a fresh private mount namespace: forget the
+ *                pins of other jobs and, when the mount point does not exist
+ *                on the node, build a root that has it (a tmpfs with every
+ *                top-level entry of the host bound in, then pivot_root);
+ *   user stage - as the job user, inside the job's user namespace: bind the
+ *                user's store onto the mount point, read-only, nosuid, nodev.
+ * Building a plan touches nothing: the host's top-level entries come in as
+ * data, so each plan can be checked in a unit test and applied elsewhere. */
+#ifndef SPANK_NIX_MOUNT_PLAN_H
+#define SPANK_NIX_MOUNT_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nix_error.h"
+
+enum mount_op_kind {
+	MOUNT_OP_MAKE_PRIVATE,  /* "/" and everything below: no propagation */
+	MOUNT_OP_DETACH_BELOW,  /* lazily unmount every mount at/below target */
+	MOUNT_OP_TMPFS,         /* a fresh tmpfs (mode 0755) on target */
+	MOUNT_OP_MKDIR,         /* mount point: an empty directory */
+	MOUNT_OP_MKFILE,        /* mount point: an empty file */
+	MOUNT_OP_SYMLINK,       /* a symlink at target pointing to source */
+	MOUNT_OP_RBIND,         /* bind source (and its submounts) on target */
+	MOUNT_OP_BIND_FD,       /* bind the directory behind fd on target */
+	MOUNT_OP_RESTRICT,      /* target: nosuid,nodev, and ro if readonly */
+	MOUNT_OP_PIVOT,         /* target becomes "/", the old root goes away */
+};
+
+struct mount_op {
+	enum mount_op_kind kind;
+	char *source;  /* RBIND: host path; SYMLINK: link text */
+	char *target;
+	int fd;        /* BIND_FD */
+	bool readonly; /* RESTRICT */
+};
+
+struct mount_plan {
+	struct mount_op *ops;
+	size_t len;
+	size_t cap;
+};
+
+/* A top-level entry of the host's root directory. */
+enum host_entry_type { HOST_DIR, HOST_FILE, HOST_SYMLINK };
+
+struct host_entry {
+	char *name;
+	enum host_entry_type type;
+	char *link; /* HOST_SYMLINK: its target */
+};
+
+struct host_root {
+	struct host_entry *entries;
+	size_t len;
+	bool mountpoint_exists;
+};
+
+/* Read the top-level entries of "/" and whether mountpoint exists. */
+int host_root_scan(const char *mountpoint, struct host_root *root,
+		   struct nix_err *err);
+void host_root_free(struct host_root *root);
+
+/* The host stage. staging: a root-only directory to build a new root in
+ * (the state dir: its mounts are detached first anyway). */
+int mount_plan_host(const struct host_root *root, const char *mountpoint,
+		    const char *state_dir, struct mount_plan *plan,
+		    struct nix_err *err);
+
+/* The user stage: bind store_root_fd on mountpoint. */
+int mount_plan_user(int store_root_fd, const char *mountpoint, bool writable,
+		    struct mount_plan *plan, struct nix_err *err);
+
+void mount_plan_free(struct mount_plan *plan);
+
+/* Apply the ops in order; stop at the first failure, naming it in err. */
+int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err);
+
+/* For tests and logs: one op as a line, "rbind /usr -> /stage/usr". */
+void mount_op_format(const struct mount_op *op, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,134 @@
+#include "nix_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nix_path.h"
+
+void nix_config_defaults(struct nix_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->mountpoint, "/nix");
+	strcpy(cfg->state_dir, "/run/spank-nix");
+	cfg->allow_writable = true;
+	cfg->check_on_submit = true;
+	cfg->create_timeout_s = 60;
+}
+
+static int parse_bool(const char *key, const char *val, bool *out,
+		      struct nix_err *err)
+{
+	if (!strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "true")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(val, "0") || !strcmp(val, "no") || !strcmp(val, "false")) {
+		*out = false;
+		return 0;
+	}
+	return nix_err_set(err, "%s=%s: expected yes or no", key, val);
+}
+
+static int parse_abs_path(const char *key, const char *val, char *out,
+			  struct nix_err *err)
+{
+	struct nix_err perr;
+
+	if (nix_path_normalize(val, out, PATH_MAX, &perr) < 0)
+		return nix_err_set(err, "%s=%s: %s", key, val, perr.msg);
+	return 0;
+}
+
+static int parse_allowed(struct nix_config *cfg, const char *val,
+			 struct nix_err *err)
+{
+	char buf[PATH_MAX * 2];
+	char *save = NULL;
+
+	if (strlen(val) >= sizeof(buf))
+		return nix_err_set(err, "allowed_stores: value too long");
+	strcpy(buf, val);
+	cfg->n_allowed_stores = 0;
+	for (char *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (cfg->n_allowed_stores == NIX_MAX_ALLOWED_STORES)
+			return nix_err_set(err, "allowed_stores: more than %d prefixes",
+					   NIX_MAX_ALLOWED_STORES);
+		/* %u and %h are expanded per job; keep them as given. */
+		if (p[0] != '/' && p[0] != '~' && strncmp(p, "%h", 2) != 0)
+			return nix_err_set(err, "allowed_stores=%s: %s is not an absolute path",
+					   val, p);
+		snprintf(cfg->allowed_stores[cfg->n_allowed_stores++], PATH_MAX, "%s", p);
+	}
+	return 0;
+}
+
+int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
+		     struct nix_err *err)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *eq = strchr(arg, '=');
+		char key[64];
+
+		if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(key))
+			return nix_err_set(err, "plugstack argument '%s': expected key=value", arg);
+		memcpy(key, arg, eq - arg);
+		key[eq - arg] = '\0';
+		const char *val = eq + 1;
+
+		if (!strcmp(key, "mountpoint")) {
+			if (parse_abs_path(key, val, cfg->mountpoint, err) < 0)
+				return -1;
+			if (!strcmp(cfg->mountpoint, "/"))
+				return nix_err_set(err, "mountpoint=/: cannot hide the whole root");
+		} else if (!strcmp(key, "state_dir")) {
+			if (parse_abs_path(key, val, cfg->state_dir, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "default_store")) {
+			if (strlen(val) >= sizeof(cfg->default_store))
+				return nix_err_set(err, "default_store: value too long");
+			strcpy(cfg->default_store, val);
+		} else if (!strcmp(key, "allowed_stores")) {
+			if (parse_allowed(cfg, val, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "allow_writable")) {
+			if (parse_bool(key, val, &cfg->allow_writable, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "check_on_submit")) {
+			if (parse_bool(key, val, &cfg->check_on_submit, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "hide")) {
+			if (strlen(val) >= sizeof(cfg->hide_default))
+				return nix_err_set(err, "hide: value too long");
+			strcpy(cfg->hide_default, val);
+		} else if (!strcmp(key, "create_timeout")) {
+			char *end;
+			long v = strtol(val, &end, 10);
+
+			if (*val == '\0' || *end != '\0' || v < 1 || v > 3600)
+				return nix_err_set(err, "create_timeout=%s: expected seconds, 1 to 3600", val);
+			cfg->create_timeout_s = (int)v;
+		} else {
+			return nix_err_set(err, "unknown plugstack argument '%s'", key);
+		}
+	}
+	return 0;
+}
+
+bool nix_config_store_allowed(const struct nix_config *cfg, const char *path,
+			      const char *home, const char *user)
+{
+	char prefix[PATH_MAX];
+
+	if (cfg->n_allowed_stores == 0)
+		return true;
+	for (int i = 0; i < cfg->n_allowed_stores; i++) {
+		if (nix_path_expand(cfg->allowed_stores[i], home, user, prefix,
+				    sizeof(prefix), NULL) < 0)
+			continue;
+		if (nix_path_has_prefix(path, prefix))
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,38 @@
+/* Site configuration: the plugstack.conf arguments an admin gives the plugin,
+ *   required spank_nix.so mountpoint=/nix state_dir=/run/spank-nix ...
+ * parsed once per process into plain data. */
+#ifndef SPANK_NIX_CONFIG_H
+#define SPANK_NIX_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "nix_error.h"
+
+#define NIX_MAX_ALLOWED_STORES 16
+
+struct nix_config {
+	char mountpoint[PATH_MAX];    /* where the store appears; "/nix" */
+	char state_dir[PATH_MAX];     /* root-only pins and locks; "/run/spank-nix" */
+	char default_store[PATH_MAX]; /* used when a job names no store; "" = none */
+	char allowed_stores[NIX_MAX_ALLOWED_STORES][PATH_MAX]; /* path prefixes */
+	int n_allowed_stores;         /* 0 = any directory the user owns */
+	bool allow_writable;          /* may users ask for --nix-writable? */
+	bool check_on_submit;         /* validate --nix-store in srun/sbatch too */
+	char hide_default[PATH_MAX];  /* host paths hidden by default, "a,b" */
+	int create_timeout_s;         /* bound on building one namespace */
+};
+
+void nix_config_defaults(struct nix_config *cfg);
+
+/* Parse "key=value" arguments over the defaults. An unknown key or a bad
+ * value is an error naming the argument. */
+int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
+		     struct nix_err *err);
+
+/* Is the (normalized, absolute) store path inside an allowed prefix? The
+ * prefixes may use %h and %u, expanded with the job user's home and name. */
+bool nix_config_store_allowed(const struct nix_config *cfg, const char *path,
+			      const char *home, const char *user);
+
+#endif

@@ -1,0 +1,120 @@
+#include "nix_job.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "nix_state.h"
+
+/* The job's user namespace, from any view pinned so far: -1 if none. */
+static int job_userns(const struct nix_job_dir *jd, uid_t uid)
+{
+	DIR *d = opendir(jd->path);
+	struct dirent *de;
+	char pin[PATH_MAX + NAME_MAX + 2];
+	int fd = -1;
+
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		struct nix_ns ns;
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".mnt"))
+			continue;
+		snprintf(pin, sizeof(pin), "%s/%s", jd->path, de->d_name);
+		if (nix_ns_open_pin(pin, uid, &ns, NULL) == 1) {
+			fd = ns.user_fd;
+			ns.user_fd = -1;
+			nix_ns_close(&ns);
+		}
+	}
+	closedir(d);
+	return fd;
+}
+
+static bool view_file_matches(const char *path, const char *line)
+{
+	char buf[PATH_MAX * 2 + 64];
+	FILE *f = fopen(path, "re");
+	bool ok = false;
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f))
+		ok = !strcmp(buf, line);
+	fclose(f);
+	return ok;
+}
+
+static int write_view_file(const char *path, const char *line, struct nix_err *err)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return nix_err_errno(err, errno, "cannot write %s", path);
+	fputs(line, f);
+	if (fclose(f) != 0)
+		return nix_err_errno(err, errno, "cannot write %s", path);
+	return 0;
+}
+
+int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
+			 struct nix_ns *ns, struct nix_err *err)
+{
+	struct nix_job_dir jd;
+	char key[17], pin[PATH_MAX + 32], desc[PATH_MAX + 32];
+	char line[PATH_MAX * 2 + 64];
+	int rc, userns;
+
+	nix_view_key(view, key);
+	nix_view_describe(view, line, sizeof(line) - 1);
+	strcat(line, "\n");
+
+	if (nix_state_lock_job(job->cfg->state_dir, job->node, job->jobid,
+			       job->ids->uid, &jd, err) < 0)
+		return -1;
+	nix_state_file(&jd, key, ".mnt", pin, sizeof(pin));
+	nix_state_file(&jd, key, ".view", desc, sizeof(desc));
+
+	if (view_file_matches(desc, line)) {
+		rc = nix_ns_open_pin(pin, job->ids->uid, ns, err);
+		if (rc != 0)
+			goto out; /* reused, or an error */
+	}
+	/* Not built yet (or half-built by a creator that was killed). */
+	unlink(desc);
+	while (umount2(pin, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+		;
+	unlink(pin);
+
+	userns = job_userns(&jd, job->ids->uid);
+	struct nix_ns_request req = {
+		.view = view,
+		.ids = job->ids,
+		.state_dir = job->cfg->state_dir,
+		.join_userns_fd = userns,
+		.timeout_s = job->cfg->create_timeout_s,
+		.pin_path = pin,
+	};
+	rc = nix_ns_create(&req, err);
+	if (userns >= 0)
+		close(userns);
+	if (rc < 0)
+		goto out;
+	if (write_view_file(desc, line, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = nix_ns_open_pin(pin, job->ids->uid, ns, err);
+	if (rc == 0)
+		rc = nix_err_set(err, "the namespace pinned at %s vanished", pin);
+out:
+	nix_state_unlock_job(&jd);
+	return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,26 @@
+/* One job on one node: find the pinned namespace of a view, or build it.
+ * Every step of the job (batch script, srun steps, concurrent or not) comes
+ * through here and gets the same namespaces for the same view; a different
+ * view gets its own mount namespace inside the job's one user namespace. */
+#ifndef SPANK_NIX_JOB_H
+#define SPANK_NIX_JOB_H
+
+#include <stdint.h>
+
+#include "nix_config.h"
+#include "nix_namespace.h"
+#include "nix_request.h"
+
+struct nix_job {
+	const struct nix_config *cfg;
+	const char *node;
+	uint32_t jobid;
+	const struct nix_ids *ids;
+};
+
+/* Returns 0 with ns open on the view's namespaces (reused or built), -1
+ * with err set. Must run as root, single-threaded. */
+int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
+			 struct nix_ns *ns, struct nix_err *err);
+
+#endif

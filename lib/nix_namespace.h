@@ -1,0 +1,65 @@
+/* The lifecycle of a view's namespaces.
+ *
+ * create:  a forked helper builds the view (mount_plan.h) and the caller,
+ *          root, pins the helper's mount namespace by bind-mounting
+ *          /proc/<helper>/ns/mnt onto a file in the state dir. Only the
+ *          mount namespace is pinned: it holds its user namespace, while a
+ *          pinned user namespace file would be copied into every mount
+ *          namespace made later and keep old jobs alive.
+ *          The first view of a job gets a new user namespace, created by the
+ *          helper *as the job user* (so the user's tasks may join it) with
+ *          the user's uid and gids mapped to themselves (PMIx checks the ids
+ *          a client reports); later views join that same user namespace, so
+ *          MPI's single-copy transfers work between all of them.
+ * open:    from a pin, recover the mount and user namespace fds and check the
+ *          user namespace belongs to the job user.
+ * join:    what a task does: setns(user), setns(mnt), back to its cwd.
+ *
+ * Callers must be single-threaded where they fork or setns (the kernel
+ * refuses setns and unshare(CLONE_NEWUSER) in a multithreaded process). */
+#ifndef SPANK_NIX_NAMESPACE_H
+#define SPANK_NIX_NAMESPACE_H
+
+#include <sys/types.h>
+
+#include "nix_error.h"
+#include "nix_request.h"
+
+struct nix_ids {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* supplementary, may include gid */
+	int ngroups;
+};
+
+struct nix_ns {
+	int user_fd;
+	int mnt_fd;
+};
+
+#define NIX_NS_INIT { .user_fd = -1, .mnt_fd = -1 }
+
+struct nix_ns_request {
+	const struct nix_view *view;
+	const struct nix_ids *ids;
+	const char *state_dir;
+	int join_userns_fd;  /* -1: make a new user namespace */
+	int timeout_s;
+	const char *pin_path;
+};
+
+/* Build a view and pin it at req->pin_path (created here). Must run as
+ * root. err reads "<view origin>: reason" for a user's mistake. */
+int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err);
+
+/* Open a pinned view. Returns 1 with ns filled, 0 if pin_path is missing or
+ * pins nothing, -1 on error (e.g. a namespace of another user). */
+int nix_ns_open_pin(const char *pin_path, uid_t uid, struct nix_ns *ns,
+		    struct nix_err *err);
+
+/* Enter the namespaces and return to the current directory. */
+int nix_ns_join(const struct nix_ns *ns, struct nix_err *err);
+
+void nix_ns_close(struct nix_ns *ns);
+
+#endif

@@ -1,0 +1,45 @@
+/* What a job asks for, in two steps of plain data:
+ *   struct nix_request - the option values as the user typed them
+ *   struct nix_view    - the resolved view: expanded, normalized, checked
+ *                        against the site's config; one mount namespace each.
+ * Nothing here touches the file system. */
+#ifndef SPANK_NIX_REQUEST_H
+#define SPANK_NIX_REQUEST_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nix_config.h"
+#include "nix_error.h"
+
+#define NIX_ARG_MAX 4096
+
+struct nix_request {
+	char store[NIX_ARG_MAX]; /* --nix-store=, "" when not given */
+	bool writable;           /* --nix-writable */
+};
+
+struct nix_view {
+	char origin[NIX_ARG_MAX + 32]; /* "--nix-store=~/nix": names the option in errors */
+	char store[PATH_MAX];          /* normalized absolute store directory */
+	char mountpoint[PATH_MAX];     /* from the config */
+	bool writable;
+};
+
+/* Resolve a request. Returns 1 and fills view when the job gets a store,
+ * 0 when it gets none (no option and no default, or --nix-store=none), -1 on
+ * a user error; err then reads "--nix-store=ARG: reason". home and user are
+ * the job user's. */
+int nix_request_resolve(const struct nix_config *cfg,
+			const struct nix_request *req, const char *home,
+			const char *user, struct nix_view *view,
+			struct nix_err *err);
+
+/* One canonical line describing the view: equal views, equal lines. */
+void nix_view_describe(const struct nix_view *view, char *out, size_t outlen);
+
+/* A file-name-safe key for the view: 16 hex digits of a hash of its line. */
+void nix_view_key(const struct nix_view *view, char out[17]);
+
+#endif

@@ -1,0 +1,57 @@
+/* Node-local state: where a job's namespaces are pinned between its steps.
+ *
+ *   <state_dir>/<node>/job.<id>/lock       flock: one creator at a time
+ *   <state_dir>/<node>/job.<id>/owner      "uid=<uid> boot=<boot id>"
+ *   <state_dir>/<node>/job.<id>/<key>.mnt  bind mount of a view's mount ns
+ *   <state_dir>/<node>/job.<id>/<key>.view the view's description line
+ *
+ * Keyed by node name (several slurmd may share a host and its /run) and job
+ * id, never by pid. Job ids come back (a slurmctld started afresh counts
+ * from 1 again), so the prolog clears its job's directory before the job
+ * starts, and the owner record makes anything left by another user or an
+ * earlier boot count as stale. Everything is root's, mode 0700. */
+#ifndef SPANK_NIX_STATE_H
+#define SPANK_NIX_STATE_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "nix_error.h"
+
+struct nix_job_dir {
+	char path[PATH_MAX];
+	int lock_fd;
+};
+
+#define NIX_JOB_DIR_INIT { .path = "", .lock_fd = -1 }
+
+/* Path of a job's directory (nothing is created). The node name must be a
+ * plain name: no '/', not "." or "..". */
+int nix_state_job_path(const char *state_dir, const char *node, uint32_t jobid,
+		       char *out, size_t outlen, struct nix_err *err);
+
+/* Create (as needed) and lock a job's directory for uid. A directory left
+ * by another user or another boot is emptied first. */
+int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
+		       uid_t uid, struct nix_job_dir *jd, struct nix_err *err);
+void nix_state_unlock_job(struct nix_job_dir *jd);
+
+/* "<job dir>/<key><suffix>" */
+void nix_state_file(const struct nix_job_dir *jd, const char *key,
+		    const char *suffix, char *out, size_t outlen);
+
+/* Unmount the pins and remove a job's directory: at job end and before a
+ * job starts. A job without a directory is not an error. */
+int nix_state_remove_job(const char *state_dir, const char *node,
+			 uint32_t jobid, struct nix_err *err);
+
+/* Remove the directories of jobs from another boot or whose owner record
+ * is missing (a creator killed half-way): returns how many were removed. */
+int nix_state_sweep_node(const char *state_dir, const char *node,
+			 struct nix_err *err);
+
+/* This boot's id (/proc/sys/kernel/random/boot_id), "" if unknown. */
+void nix_boot_id(char out[64]);
+
+#endif

@@ -1,0 +1,183 @@
+#include "nix_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int explain_open_errno(struct nix_err *err, int e, const char *sofar)
+{
+	switch (e) {
+	case ENOENT:
+		return nix_err_set(err, "%s does not exist", sofar);
+	case ENOTDIR:
+		return nix_err_set(err, "%s is not a directory", sofar);
+	case EACCES:
+		return nix_err_set(err, "permission denied at %s", sofar);
+	default:
+		return nix_err_errno(err, e, "cannot open %s", sofar);
+	}
+}
+
+int nix_open_nofollow(const char *path, struct nix_err *err)
+{
+	char sofar[PATH_MAX];
+	size_t n = 0;
+	const char *p = path;
+	int fd;
+
+	if (path[0] != '/')
+		return nix_err_set(err, "not an absolute path");
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return nix_err_errno(err, errno, "cannot open /");
+	sofar[0] = '\0';
+
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *end = strchrnul(p, '/');
+		size_t len = end - p;
+		char comp[NAME_MAX + 1];
+		struct stat st;
+
+		if (len > NAME_MAX || n + 1 + len >= sizeof(sofar)) {
+			close(fd);
+			return nix_err_set(err, "path too long");
+		}
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		sofar[n++] = '/';
+		memcpy(sofar + n, comp, len + 1);
+		n += len;
+
+		int next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+
+		close(fd);
+		if (next < 0)
+			return explain_open_errno(err, e, sofar);
+		if (fstat(next, &st) < 0) {
+			e = errno;
+			close(next);
+			return nix_err_errno(err, e, "cannot stat %s", sofar);
+		}
+		if (S_ISLNK(st.st_mode)) {
+			close(next);
+			return nix_err_set(err, "%s is a symlink (give the real path, see realpath(1))",
+					   sofar);
+		}
+		if (*end && !S_ISDIR(st.st_mode)) {
+			close(next);
+			return nix_err_set(err, "%s is not a directory", sofar);
+		}
+		fd = next;
+		p = end;
+	}
+	return fd;
+}
+
+/* Check that an O_PATH fd is a directory owned by uid, not writable by
+ * group or others, and readable by us. */
+static int check_owned_dir(int fd, const char *what, uid_t uid,
+			   struct nix_err *err)
+{
+	struct stat st;
+	int rfd;
+
+	if (fstat(fd, &st) < 0)
+		return nix_err_errno(err, errno, "cannot stat %s", what);
+	if (!S_ISDIR(st.st_mode))
+		return nix_err_set(err, "%s is not a directory", what);
+	if (st.st_uid != uid)
+		return nix_err_set(err, "%s is owned by uid %u, not by the job's user (uid %u)",
+				   what, (unsigned)st.st_uid, (unsigned)uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return nix_err_set(err, "%s is group- or world-writable (chmod go-w)", what);
+	/* O_PATH needs no read permission: prove we can list it. */
+	rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0) {
+		if (errno == EACCES)
+			return nix_err_set(err, "%s is not readable by the job's user", what);
+		return nix_err_errno(err, errno, "cannot read %s", what);
+	}
+	close(rfd);
+	return 0;
+}
+
+int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
+		   struct nix_err *err)
+{
+	struct stat st;
+
+	*store = (struct nix_store)NIX_STORE_INIT;
+
+	store->root_fd = nix_open_nofollow(path, err);
+	if (store->root_fd < 0)
+		return -1;
+	if (check_owned_dir(store->root_fd, "the directory", uid, err) < 0)
+		goto fail;
+
+	store->store_fd = openat(store->root_fd, "store",
+				 O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (store->store_fd < 0) {
+		if (errno == ENOENT)
+			nix_err_set(err, "has no store/ directory (expected the layout of `nix --store DIR`: DIR/store, DIR/var/nix/db)");
+		else
+			explain_open_errno(err, errno, "store/");
+		goto fail;
+	}
+	if (fstat(store->store_fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		nix_err_set(err, "store/ is a symlink");
+		goto fail;
+	}
+	if (fstat(store->store_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		nix_err_set(err, "store/ is not a directory");
+		goto fail;
+	}
+	if (st.st_uid != uid) {
+		nix_err_set(err, "store/ is owned by uid %u, not by the job's user (uid %u)",
+			    (unsigned)st.st_uid, (unsigned)uid);
+		goto fail;
+	}
+	store->has_db = fstatat(store->root_fd, "var/nix/db/db.sqlite", &st,
+				AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	return 0;
+fail:
+	nix_store_close(store);
+	return -1;
+}
+
+void nix_store_close(struct nix_store *store)
+{
+	if (store->root_fd >= 0)
+		close(store->root_fd);
+	if (store->store_fd >= 0)
+		close(store->store_fd);
+	*store = (struct nix_store)NIX_STORE_INIT;
+}
+
+int nix_store_reopen(const char *path, struct nix_store *store,
+		     struct nix_err *err)
+{
+	struct stat before, after;
+	int fd;
+
+	if (fstat(store->root_fd, &before) < 0)
+		return nix_err_errno(err, errno, "cannot stat the directory");
+	fd = nix_open_nofollow(path, err);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &after) < 0 || after.st_dev != before.st_dev ||
+	    after.st_ino != before.st_ino) {
+		close(fd);
+		return nix_err_set(err, "the directory was replaced while being mounted");
+	}
+	close(store->root_fd);
+	store->root_fd = fd;
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* Opening a user's store directory safely. Must run with the job user's
+ * credentials: the kernel then applies the user's own permissions (a
+ * root-squashed NFS home, a directory of someone else), and every component
+ * is opened with O_NOFOLLOW so no symlink can redirect the mount. The
+ * resulting O_PATH fds are what gets mounted, never the path string. */
+#ifndef SPANK_NIX_STORE_H
+#define SPANK_NIX_STORE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "nix_error.h"
+
+struct nix_store {
+	int root_fd;  /* O_PATH fd of DIR (holds store/ and usually var/) */
+	int store_fd; /* O_PATH fd of DIR/store */
+	bool has_db;  /* DIR/var/nix/db/db.sqlite exists */
+};
+
+#define NIX_STORE_INIT { .root_fd = -1, .store_fd = -1, .has_db = false }
+
+/* Open and check a normalized absolute path as the current user; uid is the
+ * job user that must own DIR and DIR/store. On error, err says why in words
+ * a user can act on ("does not exist", "is group- or world-writable", ...). */
+int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
+		   struct nix_err *err);
+
+void nix_store_close(struct nix_store *store);
+
+/* Open path again (after joining another mount namespace) and replace
+ * store->root_fd, failing unless it is the same directory as before. */
+int nix_store_reopen(const char *path, struct nix_store *store,
+		     struct nix_err *err);
+
+/* Open path component by component with O_PATH|O_NOFOLLOW. Returns an
+ * O_PATH fd or -1 with err set ("contains a symlink: /a/b", ...). */
+int nix_open_nofollow(const char *path, struct nix_err *err);
+
+#endif

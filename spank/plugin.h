@@ -1,0 +1,46 @@
+/* State shared by the SPANK callbacks of one process (srun, sbatch, salloc,
+ * a slurmstepd, or a prolog/epilog run). Slurm loads the plugin once per
+ * process and calls it from one thread, so one static instance does. */
+#ifndef SPANK_NIX_PLUGIN_H
+#define SPANK_NIX_PLUGIN_H
+
+#include <slurm/spank.h>
+#include <stdbool.h>
+
+#include "nix_config.h"
+#include "nix_namespace.h"
+#include "nix_request.h"
+
+struct plugin {
+	struct nix_config cfg;
+	bool config_ok;                 /* false: plugstack.conf was bad */
+	char config_error[NIX_ERR_MAX + 32];
+	struct nix_request req;         /* filled by the option callbacks */
+	bool options_used;
+	/* slurmstepd, per task: */
+	struct nix_ns ns;               /* the view to join, if any */
+	char task_error[NIX_ERR_MAX * 2]; /* reported by task_init */
+};
+
+extern struct plugin nix_plugin;
+
+/* options.c */
+int nix_options_register(spank_t sp);
+void nix_options_from_job_env(spank_t sp);
+
+/* client.c: srun, sbatch, salloc */
+int nix_client_check(spank_t sp);
+
+/* task.c: slurmstepd */
+int nix_task_prepare(spank_t sp);
+int nix_task_enter(spank_t sp);
+void nix_task_release(void);
+
+/* node.c: slurmd's prolog and epilog */
+int nix_node_job_start(spank_t sp);
+int nix_node_job_end(spank_t sp);
+
+/* Parse the plugstack arguments into nix_plugin.cfg, logging a bad one. */
+void nix_plugin_configure(int ac, char **av);
+
+#endif

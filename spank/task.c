@@ -1,0 +1,162 @@
+/* slurmstepd: every task of the batch step and of each srun step.
+ *
+ * task_init_privileged runs as root in the forked task, after Slurm has put
+ * it into any job_container namespace (so a view built from here keeps the
+ * job's private /tmp and /dev/shm) and single-threaded (so the helper can
+ * be forked and namespaces joined). There we find or build the view; the
+ * first task of the first step on a node builds it, under a lock, and every
+ * other task and step finds it pinned. task_init, as the user, joins it.
+ * Errors wait for task_init: reported there they fail the task with the
+ * message on its stderr, while a failed user_init would drain a batch
+ * job's node and leave srun's exit code at 0 (Slurm bug 7573). */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nix_job.h"
+#include "plugin.h"
+
+static void task_fail(const char *fmt, const char *msg)
+{
+	snprintf(nix_plugin.task_error, sizeof(nix_plugin.task_error), fmt, msg);
+}
+
+/* The Slurm node name: per-node state is keyed by it, as several slurmd
+ * may share one host. */
+static void node_name(spank_t sp, char *out, size_t len)
+{
+	const char *env;
+
+	if (spank_getenv(sp, "SLURMD_NODENAME", out, len) == ESPANK_SUCCESS && *out)
+		return;
+	env = getenv("SLURMD_NODENAME");
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return;
+	}
+	if (gethostname(out, len) < 0)
+		snprintf(out, len, "localhost");
+	out[strcspn(out, ".")] = '\0';
+}
+
+struct job_user {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	uint32_t jobid;
+	uint32_t nnodes;
+	char home[PATH_MAX];
+	char name[256];
+};
+
+static int get_job_user(spank_t sp, struct job_user *u)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	memset(u, 0, sizeof(*u));
+	if (spank_get_item(sp, S_JOB_UID, &u->uid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_GID, &u->gid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_ID, &u->jobid) != ESPANK_SUCCESS)
+		return -1;
+	if (spank_get_item(sp, S_JOB_SUPPLEMENTARY_GIDS, &u->groups, &u->ngroups) != ESPANK_SUCCESS) {
+		u->groups = NULL;
+		u->ngroups = 0;
+	}
+	if (spank_get_item(sp, S_JOB_NNODES, &u->nnodes) != ESPANK_SUCCESS)
+		u->nnodes = 1;
+	if (getpwuid_r(u->uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
+		snprintf(u->home, sizeof(u->home), "%s", pw.pw_dir);
+		snprintf(u->name, sizeof(u->name), "%s", pw.pw_name);
+	}
+	return 0;
+}
+
+int nix_task_prepare(spank_t sp)
+{
+	struct job_user u;
+	struct nix_view view;
+	struct nix_err err;
+	struct stat st;
+	char node[256];
+	int rc;
+
+	if (spank_context() != S_CTX_REMOTE)
+		return 0;
+	if (!nix_plugin.config_ok) {
+		if (nix_plugin.options_used)
+			task_fail("spank-nix is disabled on this cluster: %s",
+				  nix_plugin.config_error);
+		return 0;
+	}
+	if (get_job_user(sp, &u) < 0) {
+		task_fail("%s", "cannot read the job's user from Slurm");
+		return 0;
+	}
+	rc = nix_request_resolve(&nix_plugin.cfg, &nix_plugin.req,
+				 u.home[0] ? u.home : NULL, u.name[0] ? u.name : NULL,
+				 &view, &err);
+	if (rc < 0) {
+		task_fail("%s", err.msg);
+		return 0;
+	}
+	if (rc == 0)
+		return 0;
+	/* The site's default store applies to those who have one. */
+	bool is_default = !nix_plugin.req.store[0];
+
+	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT)
+		return 0;
+	if (view.writable && u.nnodes > 1) {
+		task_fail("%s", "--nix-writable: a writable store is for one-node jobs (its database must not be shared)");
+		return 0;
+	}
+
+	node_name(sp, node, sizeof(node));
+	struct nix_ids ids = {
+		.uid = u.uid, .gid = u.gid,
+		.groups = u.groups, .ngroups = u.ngroups,
+	};
+	struct nix_job job = {
+		.cfg = &nix_plugin.cfg, .node = node, .jobid = u.jobid, .ids = &ids,
+	};
+	if (nix_job_acquire_view(&job, &view, &nix_plugin.ns, &err) < 0) {
+		if (is_default)
+			slurm_info("nix: %s: not used: %s", view.origin, err.msg);
+		else
+			task_fail("%s", err.msg);
+	}
+	return 0;
+}
+
+int nix_task_enter(spank_t sp)
+{
+	struct nix_err err;
+	int rc = 0;
+
+	(void)sp;
+	if (spank_context() != S_CTX_REMOTE)
+		return 0;
+	if (nix_plugin.task_error[0]) {
+		slurm_error("nix: %s", nix_plugin.task_error);
+		return -1;
+	}
+	if (nix_plugin.ns.mnt_fd < 0)
+		return 0;
+	if (nix_ns_join(&nix_plugin.ns, &err) < 0) {
+		slurm_error("nix: %s", err.msg);
+		rc = -1;
+	}
+	nix_ns_close(&nix_plugin.ns);
+	return rc;
+}
+
+void nix_task_release(void)
+{
+	nix_ns_close(&nix_plugin.ns);
+}

@@ -1,0 +1,148 @@
+/* mount_plan: the plans are plain data, checked here without mounting. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mount_plan.h"
+
+static struct host_entry debian_root[] = {
+	{ .name = "bin", .type = HOST_SYMLINK, .link = "usr/bin" },
+	{ .name = "etc", .type = HOST_DIR },
+	{ .name = "home", .type = HOST_DIR },
+	{ .name = "run", .type = HOST_DIR },
+	{ .name = "swapfile", .type = HOST_FILE },
+	{ .name = "usr", .type = HOST_DIR },
+};
+
+static void format_plan(const struct mount_plan *plan, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < plan->len && o < len; i++) {
+		char line[512];
+
+		mount_op_format(&plan->ops[i], line, sizeof(line));
+		o += snprintf(out + o, len - o, "%s\n", line);
+	}
+}
+
+START_TEST(host_stage_with_existing_mountpoint_only_isolates)
+{
+	struct host_root root = { .entries = debian_root, .len = 6, .mountpoint_exists = true };
+	struct mount_plan plan = { 0 };
+	struct nix_err err;
+	char text[4096];
+
+	ck_assert_int_eq(mount_plan_host(&root, "/nix", "/run/spank-nix", &plan, &err), 0);
+	format_plan(&plan, text, sizeof(text));
+	ck_assert_str_eq(text,
+			 "make-rprivate /\n"
+			 "detach-below /run/spank-nix\n");
+	mount_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(host_stage_builds_new_root_with_mountpoint)
+{
+	struct host_root root = { .entries = debian_root, .len = 6, .mountpoint_exists = false };
+	struct mount_plan plan = { 0 };
+	struct nix_err err;
+	char text[4096];
+
+	ck_assert_int_eq(mount_plan_host(&root, "/nix", "/run/spank-nix", &plan, &err), 0);
+	format_plan(&plan, text, sizeof(text));
+	ck_assert_str_eq(text,
+			 "make-rprivate /\n"
+			 "detach-below /run/spank-nix\n"
+			 "tmpfs /run/spank-nix\n"
+			 "symlink /run/spank-nix/bin -> usr/bin\n"
+			 "mkdir /run/spank-nix/etc\n"
+			 "rbind /etc -> /run/spank-nix/etc\n"
+			 "mkdir /run/spank-nix/home\n"
+			 "rbind /home -> /run/spank-nix/home\n"
+			 "mkdir /run/spank-nix/run\n"
+			 "rbind /run -> /run/spank-nix/run\n"
+			 "mkfile /run/spank-nix/swapfile\n"
+			 "rbind /swapfile -> /run/spank-nix/swapfile\n"
+			 "mkdir /run/spank-nix/usr\n"
+			 "rbind /usr -> /run/spank-nix/usr\n"
+			 "detach-below /run/spank-nix/run/spank-nix\n"
+			 "mkdir /run/spank-nix/nix\n"
+			 "restrict /run/spank-nix ro\n"
+			 "pivot /run/spank-nix\n");
+	mount_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(host_stage_refuses_deep_missing_mountpoint)
+{
+	struct host_root root = { .entries = debian_root, .len = 6, .mountpoint_exists = false };
+	struct mount_plan plan = { 0 };
+	struct nix_err err;
+
+	ck_assert_int_eq(mount_plan_host(&root, "/opt/nix", "/run/s", &plan, &err), -1);
+	ck_assert_str_eq(err.msg, "mount point /opt/nix does not exist on this node and is not directly below /");
+	mount_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(user_stage_binds_store_readonly_unless_writable)
+{
+	struct mount_plan plan = { 0 };
+	struct nix_err err;
+	char text[1024];
+
+	ck_assert_int_eq(mount_plan_user(7, "/nix", false, &plan, &err), 0);
+	format_plan(&plan, text, sizeof(text));
+	ck_assert_str_eq(text, "bind fd -> /nix\nrestrict /nix ro\n");
+	ck_assert_int_eq(plan.ops[0].fd, 7);
+	mount_plan_free(&plan);
+
+	ck_assert_int_eq(mount_plan_user(7, "/nix", true, &plan, &err), 0);
+	format_plan(&plan, text, sizeof(text));
+	ck_assert_str_eq(text, "bind fd -> /nix\nrestrict /nix rw\n");
+	mount_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(host_scan_sees_this_root)
+{
+	struct host_root root;
+	struct nix_err err;
+	bool saw_proc = false;
+
+	ck_assert_int_eq(host_root_scan("/proc", &root, &err), 0);
+	ck_assert(root.mountpoint_exists);
+	for (size_t i = 0; i < root.len; i++) {
+		if (!strcmp(root.entries[i].name, "proc")) {
+			saw_proc = true;
+			ck_assert_int_eq(root.entries[i].type, HOST_DIR);
+		}
+		if (i)
+			ck_assert_int_lt(strcmp(root.entries[i - 1].name, root.entries[i].name), 0);
+	}
+	ck_assert(saw_proc);
+	host_root_free(&root);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mount_plan");
+	TCase *tc = tcase_create("plans");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, host_stage_with_existing_mountpoint_only_isolates);
+	tcase_add_test(tc, host_stage_builds_new_root_with_mountpoint);
+	tcase_add_test(tc, host_stage_refuses_deep_missing_mountpoint);
+	tcase_add_test(tc, user_stage_binds_store_readonly_unless_writable);
+	tcase_add_test(tc, host_scan_sees_this_root);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,212 @@
+/* nix_path, nix_config and nix_request: from what users and admins type to
+ * the resolved view. */
+#include <check.h>
+#include <string.h>
+
+#include "nix_config.h"
+#include "nix_path.h"
+#include "nix_request.h"
+
+START_TEST(normalize_collapses_and_refuses)
+{
+	char out[64];
+	struct nix_err err;
+
+	ck_assert_int_eq(nix_path_normalize("/a//b/./c/", out, sizeof(out), &err), 0);
+	ck_assert_str_eq(out, "/a/b/c");
+	ck_assert_int_eq(nix_path_normalize("/", out, sizeof(out), &err), 0);
+	ck_assert_str_eq(out, "/");
+	ck_assert_int_eq(nix_path_normalize("a/b", out, sizeof(out), &err), -1);
+	ck_assert_str_eq(err.msg, "not an absolute path");
+	ck_assert_int_eq(nix_path_normalize("", out, sizeof(out), &err), -1);
+	ck_assert_str_eq(err.msg, "empty path");
+	ck_assert_int_eq(nix_path_normalize("/a/../etc", out, sizeof(out), &err), -1);
+	ck_assert_str_eq(err.msg, "contains a '..' component");
+	ck_assert_int_eq(nix_path_normalize("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+					    out, sizeof(out), &err), -1);
+	ck_assert_str_eq(err.msg, "path too long");
+}
+END_TEST
+
+START_TEST(expand_home_and_user)
+{
+	char out[128];
+	struct nix_err err;
+
+	ck_assert_int_eq(nix_path_expand("~/nix", "/home/ann", "ann", out, sizeof(out), &err), 0);
+	ck_assert_str_eq(out, "/home/ann/nix");
+	ck_assert_int_eq(nix_path_expand("~", "/home/ann", "ann", out, sizeof(out), &err), 0);
+	ck_assert_str_eq(out, "/home/ann");
+	ck_assert_int_eq(nix_path_expand("/scratch/%u/nix%%", "/h", "ann", out, sizeof(out), &err), 0);
+	ck_assert_str_eq(out, "/scratch/ann/nix%");
+	ck_assert_int_eq(nix_path_expand("%h/nix", "/home/ann/", "ann", out, sizeof(out), &err), 0);
+	ck_assert_str_eq(out, "/home/ann/nix");
+	/* "~user" is not ours to expand: it stays relative, so it is refused */
+	ck_assert_int_eq(nix_path_expand("~bob/nix", "/home/ann", "ann", out, sizeof(out), &err), -1);
+	ck_assert_int_eq(nix_path_expand("%x", "/h", "ann", out, sizeof(out), &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown escape"));
+	ck_assert_int_eq(nix_path_expand("~/nix", NULL, "ann", out, sizeof(out), &err), -1);
+}
+END_TEST
+
+START_TEST(prefix_is_component_wise)
+{
+	ck_assert(nix_path_has_prefix("/a/b", "/a/b"));
+	ck_assert(nix_path_has_prefix("/a/b/c", "/a/b"));
+	ck_assert(!nix_path_has_prefix("/a/bc", "/a/b"));
+	ck_assert(nix_path_has_prefix("/x", "/"));
+}
+END_TEST
+
+START_TEST(config_defaults_and_args)
+{
+	struct nix_config cfg;
+	struct nix_err err;
+	char *good[] = { "mountpoint=/nix/", "state_dir=/var/run//nix", "default_store=%h/nix",
+			 "allowed_stores=/home,/scratch/%u", "allow_writable=no",
+			 "create_timeout=5" };
+
+	nix_config_defaults(&cfg);
+	ck_assert_str_eq(cfg.mountpoint, "/nix");
+	ck_assert_str_eq(cfg.state_dir, "/run/spank-nix");
+	ck_assert(cfg.allow_writable);
+	ck_assert_int_eq(nix_config_parse(&cfg, 6, good, &err), 0);
+	ck_assert_str_eq(cfg.mountpoint, "/nix");
+	ck_assert_str_eq(cfg.state_dir, "/var/run/nix");
+	ck_assert_str_eq(cfg.default_store, "%h/nix");
+	ck_assert_int_eq(cfg.n_allowed_stores, 2);
+	ck_assert(!cfg.allow_writable);
+	ck_assert_int_eq(cfg.create_timeout_s, 5);
+	ck_assert(nix_config_store_allowed(&cfg, "/scratch/ann/x", "/home/ann", "ann"));
+	ck_assert(!nix_config_store_allowed(&cfg, "/scratch/bob/x", "/home/ann", "ann"));
+	ck_assert(nix_config_store_allowed(&cfg, "/home/ann/nix", "/home/ann", "ann"));
+	ck_assert(!nix_config_store_allowed(&cfg, "/tmp/nix", "/home/ann", "ann"));
+}
+END_TEST
+
+START_TEST(config_bad_args_name_themselves)
+{
+	struct nix_config cfg;
+	struct nix_err err;
+	char *unknown[] = { "mountpont=/nix" };
+	char *noeq[] = { "mountpoint" };
+	char *rel[] = { "state_dir=run/x" };
+	char *root[] = { "mountpoint=/" };
+	char *badbool[] = { "allow_writable=maybe" };
+	char *badnum[] = { "create_timeout=0" };
+
+	nix_config_defaults(&cfg);
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, unknown, &err), -1);
+	ck_assert_str_eq(err.msg, "unknown plugstack argument 'mountpont'");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, noeq, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "expected key=value"));
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, rel, &err), -1);
+	ck_assert_str_eq(err.msg, "state_dir=run/x: not an absolute path");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, root, &err), -1);
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, badbool, &err), -1);
+	ck_assert_str_eq(err.msg, "allow_writable=maybe: expected yes or no");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, badnum, &err), -1);
+}
+END_TEST
+
+START_TEST(request_resolves_to_view)
+{
+	struct nix_config cfg;
+	struct nix_request req = { 0 };
+	struct nix_view v1, v2;
+	struct nix_err err;
+	char k1[17], k2[17];
+
+	nix_config_defaults(&cfg);
+	/* nothing asked, no default: no view */
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), 0);
+
+	strcpy(req.store, "~/nix");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), 1);
+	ck_assert_str_eq(v1.store, "/home/ann/nix");
+	ck_assert_str_eq(v1.mountpoint, "/nix");
+	ck_assert_str_eq(v1.origin, "--nix-store=~/nix");
+	ck_assert(!v1.writable);
+
+	/* the same directory written another way is the same view */
+	strcpy(req.store, "/home/ann//nix/");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v2, &err), 1);
+	nix_view_key(&v1, k1);
+	nix_view_key(&v2, k2);
+	ck_assert_str_eq(k1, k2);
+	ck_assert_int_eq(strlen(k1), 16);
+
+	req.writable = true;
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v2, &err), 1);
+	nix_view_key(&v2, k2);
+	ck_assert_str_ne(k1, k2);
+
+	strcpy(req.store, "nix");
+	req.writable = false;
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-store=nix: not an absolute path");
+}
+END_TEST
+
+START_TEST(request_default_store_and_none)
+{
+	struct nix_config cfg;
+	struct nix_request req = { 0 };
+	struct nix_view v;
+	struct nix_err err;
+
+	nix_config_defaults(&cfg);
+	strcpy(cfg.default_store, "%h/nix");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 1);
+	ck_assert_str_eq(v.store, "/home/ann/nix");
+	ck_assert_str_eq(v.origin, "default_store=%h/nix");
+	strcpy(req.store, "none");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 0);
+	req.writable = true;
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-writable: needs --nix-store");
+}
+END_TEST
+
+START_TEST(request_site_limits)
+{
+	struct nix_config cfg;
+	struct nix_request req = { 0 };
+	struct nix_view v;
+	struct nix_err err;
+	char *args[] = { "allowed_stores=/scratch", "allow_writable=no" };
+
+	nix_config_defaults(&cfg);
+	ck_assert_int_eq(nix_config_parse(&cfg, 2, args, &err), 0);
+	strcpy(req.store, "/home/ann/nix");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-store=/home/ann/nix: /home/ann/nix is not under a store location this site allows");
+	strcpy(req.store, "/scratch/ann");
+	req.writable = true;
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-writable: this site allows read-only stores only");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("request");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, normalize_collapses_and_refuses);
+	tcase_add_test(tc, expand_home_and_user);
+	tcase_add_test(tc, prefix_is_component_wise);
+	tcase_add_test(tc, config_defaults_and_args);
+	tcase_add_test(tc, config_bad_args_name_themselves);
+	tcase_add_test(tc, request_resolves_to_view);
+	tcase_add_test(tc, request_default_store_and_none);
+	tcase_add_test(tc, request_site_limits);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
