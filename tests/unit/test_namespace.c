@@ -35,7 +35,9 @@ static void sh(const char *fmt, const char *arg)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static void setup(void)
+/* Once per run, in the parent: a failing test exits its forked child
+ * before any per-test teardown could run. */
+static void make_top(void)
 {
 	ck_assert_msg(geteuid() == 0, "test_namespace must run as root");
 	strcpy(top, "/tmp/spank-nix-unit-XXXXXX");
@@ -43,17 +45,22 @@ static void setup(void)
 	chmod(top, 0755);
 	snprintf(store_dir, sizeof(store_dir), "%s/nix", top);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", top);
-	sh("mkdir -p %s/store/abc-hello && echo hi > %s/store/abc-hello/greeting && "
-	   "chown -R 65534:65534 %s", store_dir);
 }
 
-static void teardown(void)
+static void remove_top(void)
 {
 	char cmd[256];
 
 	snprintf(cmd, sizeof(cmd), "findmnt -rno TARGET | grep '^%s' | sort -r | xargs -r umount -l; rm -rf %s",
 		 top, top);
-	system(cmd);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Before each test: a fresh store owned by the user. */
+static void setup(void)
+{
+	sh("rm -rf %s && mkdir -p %s/store/abc-hello && echo hi > %s/store/abc-hello/greeting", store_dir);
+	sh("chown -R 65534:65534 %s && chmod 755 %s", store_dir);
 }
 
 START_TEST(store_checks_explain_themselves)
@@ -269,7 +276,8 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, make_top, remove_top);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, store_checks_explain_themselves);
 	tcase_add_test(tc, store_is_opened_with_the_users_rights);
