@@ -47,8 +47,11 @@ static int mkdir_root_only(const char *path, struct nix_err *err)
 		return nix_err_errno(err, errno, "cannot create %s", path);
 	if (lstat(path, &st) < 0)
 		return nix_err_errno(err, errno, "cannot stat %s", path);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077))
-		return nix_err_set(err, "%s must be a directory owned by root, mode 0700", path);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
+		return nix_err_set(err, "%s must be a directory owned by root", path);
+	/* Pins and locks are root's business alone. */
+	if ((st.st_mode & 077) && chmod(path, 0700) < 0)
+		return nix_err_errno(err, errno, "cannot chmod 0700 %s", path);
 	return 0;
 }
 
