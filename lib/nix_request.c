@@ -15,7 +15,7 @@ int nix_request_resolve(const struct nix_config *cfg,
 	const char *arg;
 
 	memset(view, 0, sizeof(*view));
-	if (req->store[0]) {
+	if (req->store_given) {
 		arg = req->store;
 		snprintf(view->origin, sizeof(view->origin), "--nix-store=%s", arg);
 	} else if (cfg->default_store[0]) {

@@ -16,7 +16,8 @@
 #define NIX_ARG_MAX 4096
 
 struct nix_request {
-	char store[NIX_ARG_MAX]; /* --nix-store=, "" when not given */
+	bool store_given;        /* --nix-store given, even empty */
+	char store[NIX_ARG_MAX]; /* its value */
 	bool writable;           /* --nix-writable */
 };
 

@@ -119,7 +119,7 @@ int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 	store->root_fd = nix_open_nofollow(path, err);
 	if (store->root_fd < 0)
 		return -1;
-	if (check_owned_dir(store->root_fd, "the directory", uid, err) < 0)
+	if (check_owned_dir(store->root_fd, path, uid, err) < 0)
 		goto fail;
 
 	store->store_fd = openat(store->root_fd, "store",

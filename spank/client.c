@@ -38,7 +38,7 @@ int nix_client_check(spank_t sp)
 		return 0;
 	if (nix_store_open(view.store, getuid(), &store, &err) < 0) {
 		/* A default the user never asked for must not stop a job. */
-		if (!nix_plugin.req.store[0])
+		if (!nix_plugin.req.store_given)
 			return 0;
 		slurm_error("nix: %s: %s", view.origin, err.msg);
 		return -1;

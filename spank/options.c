@@ -17,6 +17,7 @@ static int set_store(int val, const char *optarg, int remote)
 	 * it in init_post_opt, the node in task_init_privileged. */
 	snprintf(nix_plugin.req.store, sizeof(nix_plugin.req.store), "%s",
 		 optarg ? optarg : "");
+	nix_plugin.req.store_given = true;
 	nix_plugin.options_used = true;
 	return 0;
 }

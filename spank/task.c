@@ -108,7 +108,7 @@ int nix_task_prepare(spank_t sp)
 	if (rc == 0)
 		return 0;
 	/* The site's default store applies to those who have one. */
-	bool is_default = !nix_plugin.req.store[0];
+	bool is_default = !nix_plugin.req.store_given;
 
 	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT)
 		return 0;

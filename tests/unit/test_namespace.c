@@ -78,7 +78,7 @@ START_TEST(store_checks_explain_themselves)
 	ck_assert_ptr_nonnull(strstr(err.msg, "does not exist"));
 
 	ck_assert_int_eq(nix_store_open(store_dir, 4242, &st, &err), -1);
-	ck_assert_str_eq(err.msg, "the directory is owned by uid 65534, not by the job's user (uid 4242)");
+	ck_assert_msg(strstr(err.msg, " is owned by uid 65534, not by the job's user (uid 4242)"), "%s", err.msg);
 
 	snprintf(p, sizeof(p), "%s/link", top);
 	ck_assert_int_eq(symlink(store_dir, p), 0);
@@ -90,7 +90,7 @@ START_TEST(store_checks_explain_themselves)
 
 	chmod(store_dir, 0775);
 	ck_assert_int_eq(nix_store_open(store_dir, USER_ID, &st, &err), -1);
-	ck_assert_str_eq(err.msg, "the directory is group- or world-writable (chmod go-w)");
+	ck_assert_msg(strstr(err.msg, "/nix is group- or world-writable (chmod go-w)"), "%s", err.msg);
 	chmod(store_dir, 0755);
 
 	snprintf(p, sizeof(p), "%s/store/abc-hello/greeting", store_dir);
@@ -118,7 +118,7 @@ START_TEST(store_is_opened_with_the_users_rights)
 			_exit(2);
 		if (nix_store_open(store_dir, USER_ID, &st, &err) == 0)
 			_exit(3);
-		_exit(strcmp(err.msg, "the directory is not readable by the job's user") ? 4 : 0);
+		_exit(strstr(err.msg, "/nix is not readable by the job's user") ? 0 : 4);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);

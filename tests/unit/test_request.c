@@ -121,6 +121,9 @@ START_TEST(request_resolves_to_view)
 	/* nothing asked, no default: no view */
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), 0);
 
+	req.store_given = true;
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-store=: empty path");
 	strcpy(req.store, "~/nix");
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), 1);
 	ck_assert_str_eq(v1.store, "/home/ann/nix");
@@ -161,6 +164,7 @@ START_TEST(request_default_store_and_none)
 	ck_assert_str_eq(v.store, "/home/ann/nix");
 	ck_assert_str_eq(v.origin, "default_store=%h/nix");
 	strcpy(req.store, "none");
+	req.store_given = true;
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 0);
 	req.writable = true;
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
@@ -179,6 +183,7 @@ START_TEST(request_site_limits)
 	nix_config_defaults(&cfg);
 	ck_assert_int_eq(nix_config_parse(&cfg, 2, args, &err), 0);
 	strcpy(req.store, "/home/ann/nix");
+	req.store_given = true;
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
 	ck_assert_str_eq(err.msg, "--nix-store=/home/ann/nix: /home/ann/nix is not under a store location this site allows");
 	strcpy(req.store, "/scratch/ann");

@@ -1,0 +1,48 @@
+# Helpers for the tests of the plugin's behaviour (load after helpers).
+
+# need_fixtures: fail (never skip) when the fixture stores are missing.
+need_fixtures() {
+  [ -r "$NIXC_FIXTURE_A" ] && [ -r "$NIXC_FIXTURE_B" ] || {
+    echo "fixture stores missing ($NIXC_FIXTURE_A, $NIXC_FIXTURE_B): run tests/run-all" >&2
+    return 1
+  }
+}
+
+# job_state_left: what the plugin still holds on this machine: job
+# directories in the state dir and mounts below it.
+job_state_left() {
+  find "$NIXC_STATE_DIR" -mindepth 2 -maxdepth 2 -name 'job.*' 2>/dev/null
+  findmnt -rno TARGET | grep -F "$NIXC_STATE_DIR/" || true
+}
+
+# assert_no_job_state [TIMEOUT=15]: once the jobs have ended (the epilog runs
+# after the job completes), nothing of theirs is left.
+assert_no_job_state() {
+  local timeout=${1:-15} deadline left
+  deadline=$(($(date +%s) + timeout))
+  while :; do
+    [ -z "$(squeue -h -o %i 2>/dev/null)" ] && left=$(job_state_left) && [ -z "$left" ] && return 0
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "left after the jobs (${timeout}s): $(squeue -h 2>/dev/null) $left" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# job_count: how many jobs slurmctld knows (finished ones stay MinJobAge).
+job_count() { scontrol show jobs -o 2>/dev/null | grep -c '^JobId=' || true; }
+
+# assert_refused_before_queueing CMD...: as the user, CMD fails with one
+# "nix: " line, no job is created, and the nodes stay idle.
+assert_refused_before_queueing() {
+  local before
+  before=$(job_count)
+  run_as_user "$@"
+  assert_failure
+  local nixlines
+  nixlines=$(grep -c 'nix: ' <<<"$output" || true)
+  assert_equal "$nixlines" 1
+  assert_equal "$(job_count)" "$before"
+  assert_nodes_idle
+}
