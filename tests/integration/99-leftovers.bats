@@ -20,10 +20,18 @@ starttime() { awk '{ sub(/^.*\) /, ""); if ($1 != "Z") print $20 }' "/proc/$1/st
   [ -z "$alive" ] || { echo "still alive:$alive" >&2; return 1; }
 }
 
-@test "no process of the test user is left (zombies aside)" {
-  local left
-  left=$(ps -u "$NIXC_USER" -o pid=,stat=,args= | awk '$2 !~ /^Z/')
-  [ -z "$left" ] || { echo "$left" >&2; return 1; }
+@test "no process of the test user from this cluster is left (zombies aside)" {
+  # Other clusters (another NIXC_NAME) may run jobs as the same user: look
+  # only at processes with this cluster's SLURM_CONF or node cgroups.
+  local left="" pid stat
+  while read -r pid stat; do
+    [[ $stat == Z* ]] && continue
+    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$NIXC_CONF" ||
+      grep -qE "/slurm_${NIXC_NAME}[0-9]+/" "/proc/$pid/cgroup" 2>/dev/null; then
+      left+=" $pid($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null))"
+    fi
+  done < <(ps -u "$NIXC_USER" -o pid=,stat=)
+  [ -z "$left" ] || { echo "left:$left" >&2; return 1; }
 }
 
 @test "no network namespace of the cluster" {
