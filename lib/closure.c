@@ -764,7 +764,8 @@ static int db_open(struct db *d, const char *db_path, const char *name,
 	sqlite3_db_config(d->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 #endif
 	sqlite3_limit(d->h, SQLITE_LIMIT_LENGTH, 1 << 20);
-	sqlite3_exec(d->h, "PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+	/* a closure query touches many pages; the default cache is 2 MiB */
+	sqlite3_exec(d->h, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
 	sqlite3_progress_handler(d->h, 1000, db_progress, d);
 	db_arm(d);
 	rc = sqlite3_prepare_v2(d->h,
