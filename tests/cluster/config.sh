@@ -65,6 +65,10 @@ NIXC_HOST_ADDR=$NIXC_SUBNET.1
 NIXC_CTLD_HOST=${NIXC_NAME}ctl
 NIXC_STATE_DIR=$NIXC_DIR/state
 NIXC_PIDS_DIR=$NIXC_DIR/pids
+# A directory owned by the test user for tests' files (job outputs, scratch
+# stores...): removed with the cluster by `down`. Not under /tmp (private
+# under job_container/tmpfs).
+NIXC_SCRATCH=$NIXC_DIR/scratch
 # Node i: hostname ${NIXC_NAME}$i, netns ${NIXC_NAME}-n$i, address $NIXC_SUBNET.$((10+i)).
 nixc_node_name() { echo "${NIXC_NAME}$1"; }
 nixc_node_netns() { echo "${NIXC_NAME}-n$1"; }
@@ -76,4 +80,4 @@ nixc_nodes_expr() { if [ "$NIXC_NODES" -eq 1 ]; then echo "${NIXC_NAME}1"; else 
 export NIXC_REPO NIXC_NAME NIXC_DIR NIXC_NODES NIXC_CPUS NIXC_USER NIXC_HOME NIXC_BRIDGE \
   NIXC_SUBNET NIXC_CTLD_PORT NIXC_SLURMD_PORT NIXC_SRUN_PORT_RANGE NIXC_PLUGIN \
   NIXC_PLUGIN_ARGS NIXC_PLUGIN_MODE NIXC_JOB_CONTAINER NIXC_PROLOG_FLAGS NIXC_PROCTRACK \
-  NIXC_DEBUG NIXC_EXTRA_CONF
+  NIXC_DEBUG NIXC_EXTRA_CONF NIXC_SCRATCH

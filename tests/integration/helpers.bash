@@ -101,18 +101,19 @@ wait_job_state() {
 }
 
 # run_batch [sbatch args...] -- 'script body': submit a batch job as the user
-# (output to ~/.nixc-out/<id>.out), wait for it, and set $job, $job_state,
-# $job_exit (ExitCode) and $output (the job's output file).
+# (output to $NIXC_SCRATCH/out/<id>.out), wait for it, and set $job,
+# $job_state, $job_exit (ExitCode) and $output (the job's output file).
+# $NIXC_SCRATCH is the test user's, made by `cluster up`, removed by `down`:
+# put tests' files there, not in the user's home.
 run_batch() {
   local args=() body
   while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
   [ "${1:-}" = -- ] && shift
   body=$1
-  as_user mkdir -p "$NIXC_HOME/.nixc-out"
-  job=$(submit "${args[@]}" -o "$NIXC_HOME/.nixc-out/%j.out" --wrap "$body") || return 1
+  job=$(submit "${args[@]}" -o "$NIXC_SCRATCH/out/%j.out" --wrap "$body") || return 1
   job_state=$(wait_job "$job" "${BATCH_TIMEOUT:-60}") || true
   job_exit=$(job_field "$job" ExitCode)
-  output=$(cat "$NIXC_HOME/.nixc-out/$job.out" 2>/dev/null || true)
+  output=$(cat "$NIXC_SCRATCH/out/$job.out" 2>/dev/null || true)
 }
 
 # node_states: "name state" lines as sinfo shows them (idle, mix, alloc, drain...).
