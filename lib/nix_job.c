@@ -99,6 +99,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		.ids = job->ids,
 		.state_dir = job->cfg->state_dir,
 		.join_userns_fd = userns,
+		.base_mntns_fd = job->base_mntns_fd,
 		.timeout_s = job->cfg->create_timeout_s,
 		.pin_path = pin,
 	};

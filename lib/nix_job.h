@@ -16,6 +16,10 @@ struct nix_job {
 	const char *node;
 	uint32_t jobid;
 	const struct nix_ids *ids;
+	/* The mount namespace views are copied from (a job_container's, with
+	 * the job's private /tmp), when the caller keeps the state elsewhere;
+	 * -1: the caller's own. */
+	int base_mntns_fd;
 };
 
 /* Returns 0 with ns open on the view's namespaces (reused or built), -1

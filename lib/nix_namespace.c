@@ -117,6 +117,8 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (req->base_mntns_fd >= 0 && setns(req->base_mntns_fd, CLONE_NEWNS) < 0)
+		helper_fail(sock, NULL, "cannot enter the job's mount namespace");
 	close_all_fds_but(sock, req->join_userns_fd);
 
 	/* Host stage, as root. */

@@ -44,6 +44,7 @@ struct nix_ns_request {
 	const struct nix_ids *ids;
 	const char *state_dir;
 	int join_userns_fd;  /* -1: make a new user namespace */
+	int base_mntns_fd;   /* mount namespace the view copies; -1: ours */
 	int timeout_s;
 	const char *pin_path;
 };

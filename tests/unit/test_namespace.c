@@ -204,7 +204,8 @@ START_TEST(view_is_built_pinned_reused_and_removed)
 	struct nix_err err;
 	gid_t groups[] = { USER_ID };
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
-	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 42, .ids = &ids };
+	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 42, .ids = &ids,
+			       .base_mntns_fd = -1 };
 	char pin[PATH_MAX + 32];
 
 	nix_config_defaults(&cfg);
@@ -255,7 +256,8 @@ START_TEST(user_errors_come_back_from_the_helper)
 	struct nix_ns ns;
 	struct nix_err err;
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
-	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 43, .ids = &ids };
+	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 43, .ids = &ids,
+			       .base_mntns_fd = -1 };
 
 	nix_config_defaults(&cfg);
 	strcpy(cfg.state_dir, state_dir);
