@@ -231,8 +231,11 @@ static int pin_namespace(pid_t pid, const char *pin_path, struct nix_err *err)
 	close(fd);
 	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", pid);
 	if (mount(ns, pin_path, NULL, MS_BIND, NULL) < 0) {
-		nix_err_errno(err, errno, "cannot pin the namespace at %s", pin_path);
+		int e = errno;
+
+		nix_err_errno(err, e, "cannot pin the namespace at %s", pin_path);
 		unlink(pin_path);
+		errno = e;
 		return -1;
 	}
 	return 0;
@@ -246,7 +249,28 @@ static void reap(pid_t pid, bool kill_it)
 		;
 }
 
+static int create_once(const struct nix_ns_request *req, struct nix_err *err);
+
+/* Linux refuses to bind a mount namespace file from a namespace whose id is
+ * not lower (its guard against reference loops). On this kernel the job
+ * container's namespace sometimes has the higher id, so pinning fails with
+ * EINVAL: a new helper gets a new namespace, and the next try passes. */
+#define PIN_TRIES 8
+
 int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
+{
+	int rc = -1;
+
+	for (int i = 0; i < PIN_TRIES; i++) {
+		errno = 0;
+		rc = create_once(req, err);
+		if (rc == 0 || errno != EINVAL)
+			break;
+	}
+	return rc;
+}
+
+static int create_once(const struct nix_ns_request *req, struct nix_err *err)
 {
 	int sv[2];
 	char msg[NIX_ERR_MAX + 1];
@@ -289,8 +313,14 @@ int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
 		if (msg[0] == MSG_READY)
 			break;
 	}
-	if (pin_namespace(pid, req->pin_path, err) < 0)
-		goto fail;
+	if (pin_namespace(pid, req->pin_path, err) < 0) {
+		int e = errno;
+
+		close(sv[0]);
+		reap(pid, true);
+		errno = e;
+		return -1;
+	}
 	close(sv[0]); /* lets the helper exit */
 	reap(pid, false);
 	return 0;
