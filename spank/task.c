@@ -27,24 +27,6 @@ static void task_fail(const char *fmt, const char *msg)
 	snprintf(nix_plugin.task_error, sizeof(nix_plugin.task_error), fmt, msg);
 }
 
-/* The Slurm node name: per-node state is keyed by it, as several slurmd
- * may share one host. */
-static void node_name(spank_t sp, char *out, size_t len)
-{
-	const char *env;
-
-	if (spank_getenv(sp, "SLURMD_NODENAME", out, len) == ESPANK_SUCCESS && *out)
-		return;
-	env = getenv("SLURMD_NODENAME");
-	if (env && *env) {
-		snprintf(out, len, "%s", env);
-		return;
-	}
-	if (gethostname(out, len) < 0)
-		snprintf(out, len, "localhost");
-	out[strcspn(out, ".")] = '\0';
-}
-
 struct job_user {
 	uid_t uid;
 	gid_t gid;
@@ -157,7 +139,7 @@ int nix_task_prepare(spank_t sp)
 		return 0;
 	}
 
-	node_name(sp, node, sizeof(node));
+	nix_node_name(sp, node, sizeof(node));
 	struct nix_ids ids = {
 		.uid = u.uid, .gid = u.gid,
 		.groups = u.groups, .ngroups = u.ngroups,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "mount_plan.h"
 
 static struct host_entry debian_root[] = {
@@ -131,8 +132,6 @@ int main(void)
 {
 	Suite *s = suite_create("mount_plan");
 	TCase *tc = tcase_create("plans");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, host_stage_with_existing_mountpoint_only_isolates);
 	tcase_add_test(tc, host_stage_builds_new_root_with_mountpoint);
@@ -140,9 +139,5 @@ int main(void)
 	tcase_add_test(tc, user_stage_binds_store_readonly_unless_writable);
 	tcase_add_test(tc, host_scan_sees_this_root);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "nix_job.h"
 #include "nix_state.h"
 #include "nix_store.h"
@@ -275,8 +276,6 @@ int main(void)
 {
 	Suite *s = suite_create("namespace");
 	TCase *tc = tcase_create("kernel");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);
 	tcase_add_checked_fixture(tc, setup, NULL);
@@ -287,9 +286,5 @@ int main(void)
 	tcase_add_test(tc, view_is_built_pinned_reused_and_removed);
 	tcase_add_test(tc, user_errors_come_back_from_the_helper);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "nix_config.h"
 #include "nix_path.h"
 #include "nix_request.h"
@@ -197,8 +198,6 @@ int main(void)
 {
 	Suite *s = suite_create("request");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, normalize_collapses_and_refuses);
 	tcase_add_test(tc, expand_home_and_user);
@@ -209,9 +208,5 @@ int main(void)
 	tcase_add_test(tc, request_default_store_and_none);
 	tcase_add_test(tc, request_site_limits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }
