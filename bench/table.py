@@ -68,7 +68,7 @@ def best(label, size):
         return None, "BAD DATA"
     if "timeout" in vals:
         return None, "timeout"
-    return None, "no result"
+    return None, "not reached"
 
 
 worst = None
