@@ -66,6 +66,15 @@ setup_file() {
   for n in $(nodes); do [ -d "$NIXC_DIR/tmp/$n" ]; done
 }
 
+@test "node names resolve at once on the nodes; other names fail at once" {
+  local t0
+  t0=$(date +%s)
+  run_as_user srun -N1 sh -c "getent hosts $(nodes | tr '\n' ' '); getent hosts no-such-host.invalid; true"
+  assert_success
+  for n in $(nodes); do assert_output_contains " $n"; done
+  [ $(($(date +%s) - t0)) -lt 5 ]
+}
+
 @test "mpi/pmix and mpi/pmi2 are usable across nodes" {
   run_as_user srun -N"$NIXC_NODES" --mpi=pmix sh -c 'echo "pmix rank=$PMIX_RANK"'
   assert_success

@@ -50,6 +50,11 @@ starttime() { awk '{ sub(/^.*\) /, ""); if ($1 != "Z") print $20 }' "/proc/$1/st
   [ ! -e /run/spank-nix-made-run-netns ] || [ -n "$(ls -A /run/netns 2>/dev/null)" ]
 }
 
+@test "no /etc/hosts line of the cluster" {
+  run grep -F "# spank-nix-cluster:$NIXC_NAME" /etc/hosts
+  assert_failure
+}
+
 @test "nothing mounted under NIXC_DIR" {
   run grep -F " $NIXC_DIR" /proc/self/mountinfo
   assert_failure
