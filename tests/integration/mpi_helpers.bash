@@ -29,6 +29,8 @@ mpi_setup_file() {
       --out "$NIXC_FIXTURE_A" >/dev/null
   fi
   "$NIXC_REPO/tests/mpi/build" "$NIXC_MPI_BIN" >/dev/null
+  # jobs may not see the repository (under /tmp, job_container/tmpfs hides it)
+  install -m 0755 "$NIXC_MPI_BIN/nix-wrap" "$NIXC_MPI_BIN/nix-wrap"
 }
 
 # usrun ARGS...: srun as the test user under a timeout; sets $status/$output
@@ -132,11 +134,11 @@ mpi_test_forced_cma() {
 # warning, and forcing CMA there fails. This proves the two tests above can
 # fail.
 mpi_test_wrapper_control() {
-  usrun --mpi=pmix -N1 -n2 "$NIXC_REPO/bench/nix-wrap" "$NIXC_STORE_A" \
+  usrun --mpi=pmix -N1 -n2 "$NIXC_MPI_BIN/nix-wrap" "$NIXC_STORE_A" \
     "$NIXC_MPI_BIN/pingpong.openmpi" -m 1024 -M 65536 -t 30
   assert_success
   assert_output_contains "$CMA_WARNING"
-  usrun_env OMPI_MCA_btl_vader_single_copy_mechanism=cma -- --mpi=pmix -N1 -n2 "$NIXC_REPO/bench/nix-wrap" "$NIXC_STORE_A" \
+  usrun_env OMPI_MCA_btl_vader_single_copy_mechanism=cma -- --mpi=pmix -N1 -n2 "$NIXC_MPI_BIN/nix-wrap" "$NIXC_STORE_A" \
     "$NIXC_MPI_BIN/pingpong.openmpi" -m 1024 -M 65536 -t 30
   assert_failure
 }
