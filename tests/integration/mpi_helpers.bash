@@ -30,7 +30,7 @@ mpi_setup_file() {
   fi
   "$NIXC_REPO/tests/mpi/build" "$NIXC_MPI_BIN" >/dev/null
   # jobs may not see the repository (under /tmp, job_container/tmpfs hides it)
-  install -m 0755 "$NIXC_MPI_BIN/nix-wrap" "$NIXC_MPI_BIN/nix-wrap"
+  install -m 0755 "$NIXC_REPO/bench/nix-wrap" "$NIXC_MPI_BIN/nix-wrap"
 }
 
 # usrun ARGS...: srun as the test user under a timeout; sets $status/$output
