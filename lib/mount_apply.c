@@ -158,6 +158,12 @@ static int apply_op(const struct mount_op *op)
 		return restrict_mount(op->target, op->readonly);
 	case MOUNT_OP_PIVOT:
 		return pivot_into(op->target);
+	case MOUNT_OP_BIND:
+		return mount(op->source, op->target, NULL, MS_BIND, NULL);
+	case MOUNT_OP_UMOUNT:
+		return umount2(op->target, MNT_DETACH);
+	case MOUNT_OP_RMDIR:
+		return rmdir(op->target);
 	case MOUNT_OP_DETACH_BELOW:
 		break; /* handled by the caller: it reports its own errors */
 	}

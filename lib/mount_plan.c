@@ -202,6 +202,50 @@ int mount_plan_user(int store_root_fd, const char *mountpoint, bool writable,
 	return plan_add(plan, MOUNT_OP_RESTRICT, NULL, mountpoint, -1, !writable, err);
 }
 
+int mount_plan_user_closure(int store_fd, const char *mountpoint,
+			    const struct host_entry *entries, size_t n,
+			    struct mount_plan *plan, struct nix_err *err)
+{
+	char store[PATH_MAX], all[PATH_MAX], target[PATH_MAX * 2], source[PATH_MAX * 2];
+
+	snprintf(store, sizeof(store), "%s/store", mountpoint);
+	/* The whole store, read-only, at a staging point: each entry is bound
+	 * from there and so inherits ro,nosuid,nodev with one mount call. */
+	snprintf(all, sizeof(all), "%s/.all", mountpoint);
+	if (plan_add(plan, MOUNT_OP_TMPFS, NULL, mountpoint, -1, false, err) < 0 ||
+	    plan_add(plan, MOUNT_OP_MKDIR, NULL, store, -1, false, err) < 0 ||
+	    plan_add(plan, MOUNT_OP_MKDIR, NULL, all, -1, false, err) < 0 ||
+	    plan_add(plan, MOUNT_OP_BIND_FD, NULL, all, store_fd, false, err) < 0 ||
+	    plan_add(plan, MOUNT_OP_RESTRICT, NULL, all, -1, true, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct host_entry *e = &entries[i];
+
+		snprintf(target, sizeof(target), "%s/%s", store, e->name);
+		snprintf(source, sizeof(source), "%s/%s", all, e->name);
+		switch (e->type) {
+		case HOST_SYMLINK: /* nothing to bind: the same link */
+			if (plan_add(plan, MOUNT_OP_SYMLINK, e->link, target, -1, false, err) < 0)
+				return -1;
+			continue;
+		case HOST_DIR:
+			if (plan_add(plan, MOUNT_OP_MKDIR, NULL, target, -1, false, err) < 0)
+				return -1;
+			break;
+		case HOST_FILE:
+			if (plan_add(plan, MOUNT_OP_MKFILE, NULL, target, -1, false, err) < 0)
+				return -1;
+			break;
+		}
+		if (plan_add(plan, MOUNT_OP_BIND, source, target, -1, false, err) < 0)
+			return -1;
+	}
+	if (plan_add(plan, MOUNT_OP_UMOUNT, NULL, all, -1, false, err) < 0 ||
+	    plan_add(plan, MOUNT_OP_RMDIR, NULL, all, -1, false, err) < 0)
+		return -1;
+	return plan_add(plan, MOUNT_OP_RESTRICT, NULL, mountpoint, -1, true, err);
+}
+
 void mount_op_format(const struct mount_op *op, char *out, size_t outlen)
 {
 	switch (op->kind) {
@@ -235,6 +279,15 @@ void mount_op_format(const struct mount_op *op, char *out, size_t outlen)
 		break;
 	case MOUNT_OP_PIVOT:
 		snprintf(out, outlen, "pivot %s", op->target);
+		break;
+	case MOUNT_OP_BIND:
+		snprintf(out, outlen, "bind %s -> %s", op->source, op->target);
+		break;
+	case MOUNT_OP_UMOUNT:
+		snprintf(out, outlen, "umount %s", op->target);
+		break;
+	case MOUNT_OP_RMDIR:
+		snprintf(out, outlen, "rmdir %s", op->target);
 		break;
 	}
 }

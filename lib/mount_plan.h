@@ -28,6 +28,9 @@ enum mount_op_kind {
 	MOUNT_OP_BIND_FD,       /* bind the directory behind fd on target */
 	MOUNT_OP_RESTRICT,      /* target: nosuid,nodev, and ro if readonly */
 	MOUNT_OP_PIVOT,         /* target becomes "/", the old root goes away */
+	MOUNT_OP_BIND,          /* bind source (alone) on target: keeps its flags */
+	MOUNT_OP_UMOUNT,        /* lazily unmount target */
+	MOUNT_OP_RMDIR,         /* remove the (empty) directory target */
 };
 
 struct mount_op {
@@ -44,7 +47,7 @@ struct mount_plan {
 	size_t cap;
 };
 
-/* A top-level entry of the host's root directory. */
+/* An entry of a directory: of the host's root, or of a store. */
 enum host_entry_type { HOST_DIR, HOST_FILE, HOST_SYMLINK };
 
 struct host_entry {
@@ -73,6 +76,13 @@ int mount_plan_host(const struct host_root *root, const char *mountpoint,
 /* The user stage: bind store_root_fd on mountpoint. */
 int mount_plan_user(int store_root_fd, const char *mountpoint, bool writable,
 		    struct mount_plan *plan, struct nix_err *err);
+
+/* The user stage of a closure view: under mountpoint only store/ holding
+ * the given store entries (names below store_fd), each bound read-only
+ * from the store, on a read-only tmpfs; the store's var/ stays out. */
+int mount_plan_user_closure(int store_fd, const char *mountpoint,
+			    const struct host_entry *entries, size_t n,
+			    struct mount_plan *plan, struct nix_err *err);
 
 void mount_plan_free(struct mount_plan *plan);
 

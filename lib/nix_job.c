@@ -40,7 +40,7 @@ static int job_userns(const struct nix_job_dir *jd, uid_t uid)
 
 static bool view_file_matches(const char *path, const char *line)
 {
-	char buf[PATH_MAX * 2 + 64];
+	char buf[PATH_MAX * 2 + NIX_LIST_ARG_MAX + 64];
 	FILE *f = fopen(path, "re");
 	bool ok = false;
 
@@ -69,7 +69,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 {
 	struct nix_job_dir jd;
 	char key[17], pin[PATH_MAX + 32], desc[PATH_MAX + 32];
-	char line[PATH_MAX * 2 + 64];
+	char line[PATH_MAX * 2 + NIX_LIST_ARG_MAX + 64];
 	int rc, userns;
 
 	nix_view_key(view, key);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "closure_view.h"
 #include "mount_plan.h"
 #include "nix_store.h"
 
@@ -113,7 +114,10 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
 	struct mount_plan plan = { 0 };
 	struct host_root root;
 	struct nix_store store;
+	struct host_entry *entries = NULL;
+	size_t n_entries = 0;
 	struct nix_err err;
+	int rc;
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -138,6 +142,15 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
 	}
 	if (nix_store_open(view->store, req->ids->uid, &store, &err) < 0)
 		helper_fail(sock, view->origin, err.msg);
+	if (view->closure[0]) {
+		char store_dir[PATH_MAX + 8], origin[NIX_LIST_ARG_MAX + 32];
+
+		nix_view_store_dir(view, store_dir, sizeof(store_dir));
+		snprintf(origin, sizeof(origin), "--nix-closure=%s", view->closure);
+		if (closure_view_entries(&store, store_dir, view->closure,
+					 &entries, &n_entries, &err) < 0)
+			helper_fail(sock, origin, err.msg);
+	}
 
 	if (req->join_userns_fd >= 0) {
 		if (setns(req->join_userns_fd, CLONE_NEWUSER) < 0 ||
@@ -161,8 +174,13 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
 		helper_fail(sock, view->origin, err.msg);
 
 	/* User stage, inside the job's user namespace. */
-	if (mount_plan_user(store.root_fd, view->mountpoint, view->writable, &plan, &err) < 0 ||
-	    mount_plan_apply(&plan, &err) < 0)
+	if (view->closure[0])
+		rc = mount_plan_user_closure(store.store_fd, view->mountpoint,
+					     entries, n_entries, &plan, &err);
+	else
+		rc = mount_plan_user(store.root_fd, view->mountpoint, view->writable,
+				     &plan, &err);
+	if (rc < 0 || mount_plan_apply(&plan, &err) < 0)
 		helper_fail(sock, view->origin, err.msg);
 
 	send_msg(sock, MSG_READY, NULL);

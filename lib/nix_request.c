@@ -4,7 +4,35 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "closure.h"
 #include "nix_path.h"
+
+/* Options that only make sense with a store. */
+static int no_store(const struct nix_request *req, struct nix_err *err)
+{
+	if (req->writable)
+		return nix_err_set(err, "--nix-writable: needs --nix-store");
+	if (req->closure[0])
+		return nix_err_set(err, "--nix-closure=%s: needs --nix-store", req->closure);
+	if (req->profile[0])
+		return nix_err_set(err, "--nix-profile=%s: needs --nix-store", req->profile);
+	return 0;
+}
+
+/* Check the SPEC list's syntax now: a typo fails before the job is queued. */
+static int check_closure(const struct nix_view *view, const char *arg,
+			 struct nix_err *err)
+{
+	struct closure_spec_list specs = { 0 };
+	struct nix_err cerr;
+	char store_dir[PATH_MAX + 8];
+
+	nix_view_store_dir(view, store_dir, sizeof(store_dir));
+	if (closure_spec_parse(arg, store_dir, &specs, &cerr) < 0)
+		return nix_err_set(err, "--nix-closure=%s: %s", arg, cerr.msg);
+	closure_spec_list_free(&specs);
+	return 0;
+}
 
 int nix_request_resolve(const struct nix_config *cfg,
 			const struct nix_request *req, const char *home,
@@ -22,15 +50,10 @@ int nix_request_resolve(const struct nix_config *cfg,
 		arg = cfg->default_store;
 		snprintf(view->origin, sizeof(view->origin), "default_store=%s", arg);
 	} else {
-		if (req->writable)
-			return nix_err_set(err, "--nix-writable: needs --nix-store");
-		return 0;
+		return no_store(req, err);
 	}
-	if (!strcmp(arg, "none")) {
-		if (req->writable)
-			return nix_err_set(err, "--nix-writable: needs --nix-store");
-		return 0;
-	}
+	if (!strcmp(arg, "none"))
+		return no_store(req, err);
 
 	if (nix_path_expand(arg, home, user, view->store, sizeof(view->store), &perr) < 0)
 		return nix_err_set(err, "%s: %s", view->origin, perr.msg);
@@ -41,18 +64,30 @@ int nix_request_resolve(const struct nix_config *cfg,
 		return nix_err_set(err, "--nix-writable: this site allows read-only stores only");
 	view->writable = req->writable;
 	snprintf(view->mountpoint, sizeof(view->mountpoint), "%s", cfg->mountpoint);
+	if (req->closure[0]) {
+		if (req->writable)
+			return nix_err_set(err, "--nix-closure: a closure view is read-only: drop --nix-writable");
+		if (check_closure(view, req->closure, err) < 0)
+			return -1;
+		snprintf(view->closure, sizeof(view->closure), "%s", req->closure);
+	}
 	return 1;
+}
+
+void nix_view_store_dir(const struct nix_view *view, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s/store", strcmp(view->mountpoint, "/") ? view->mountpoint : "");
 }
 
 void nix_view_describe(const struct nix_view *view, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "store=%s mountpoint=%s writable=%d",
-		 view->store, view->mountpoint, view->writable);
+	snprintf(out, outlen, "store=%s mountpoint=%s writable=%d closure=%s",
+		 view->store, view->mountpoint, view->writable, view->closure);
 }
 
 void nix_view_key(const struct nix_view *view, char out[17])
 {
-	char line[PATH_MAX * 2 + 64];
+	char line[PATH_MAX * 2 + NIX_LIST_ARG_MAX + 64];
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
 
 	nix_view_describe(view, line, sizeof(line));

@@ -14,11 +14,14 @@
 #include "nix_error.h"
 
 #define NIX_ARG_MAX 4096
+#define NIX_LIST_ARG_MAX 16384 /* --nix-closure, --nix-profile */
 
 struct nix_request {
 	bool store_given;        /* --nix-store given, even empty */
 	char store[NIX_ARG_MAX]; /* its value */
 	bool writable;           /* --nix-writable */
+	char closure[NIX_LIST_ARG_MAX]; /* --nix-closure=SPEC[,SPEC...] */
+	char profile[NIX_LIST_ARG_MAX]; /* --nix-profile=PATH[,PATH...] */
 };
 
 struct nix_view {
@@ -26,6 +29,7 @@ struct nix_view {
 	char store[PATH_MAX];          /* normalized absolute store directory */
 	char mountpoint[PATH_MAX];     /* from the config */
 	bool writable;
+	char closure[NIX_LIST_ARG_MAX]; /* SPEC list; "" = the whole store */
 };
 
 /* Resolve a request. Returns 1 and fills view when the job gets a store,
@@ -36,6 +40,9 @@ int nix_request_resolve(const struct nix_config *cfg,
 			const struct nix_request *req, const char *home,
 			const char *user, struct nix_view *view,
 			struct nix_err *err);
+
+/* The directory holding the store's paths in the view: "<mountpoint>/store". */
+void nix_view_store_dir(const struct nix_view *view, char *out, size_t outlen);
 
 /* One canonical line describing the view: equal views, equal lines. */
 void nix_view_describe(const struct nix_view *view, char *out, size_t outlen);

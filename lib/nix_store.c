@@ -179,5 +179,17 @@ int nix_store_reopen(const char *path, struct nix_store *store,
 	}
 	close(store->root_fd);
 	store->root_fd = fd;
+
+	if (fstat(store->store_fd, &before) < 0)
+		return nix_err_errno(err, errno, "cannot stat store/");
+	fd = openat(store->root_fd, "store", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &after) < 0 || after.st_dev != before.st_dev ||
+	    after.st_ino != before.st_ino) {
+		if (fd >= 0)
+			close(fd);
+		return nix_err_set(err, "store/ was replaced while being mounted");
+	}
+	close(store->store_fd);
+	store->store_fd = fd;
 	return 0;
 }

@@ -27,8 +27,8 @@ int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 
 void nix_store_close(struct nix_store *store);
 
-/* Open path again (after joining another mount namespace) and replace
- * store->root_fd, failing unless it is the same directory as before. */
+/* Open path and its store/ again (after joining another mount namespace)
+ * and replace the fds, failing unless they are the same directories. */
 int nix_store_reopen(const char *path, struct nix_store *store,
 		     struct nix_err *err);
 

@@ -2,13 +2,34 @@
  * process runs as the user, so the store is opened with the user's own
  * rights. The login node may not see the compute nodes' file systems: the
  * node checks again, and an admin can turn this check off. */
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "closure_view.h"
 #include "nix_store.h"
 #include "plugin.h"
+
+/* Every path of the closures must be valid in the store. */
+static int check_closure(const struct nix_view *view, const struct nix_store *store)
+{
+	struct host_entry *entries;
+	struct nix_err err;
+	char store_dir[PATH_MAX + 8];
+	size_t n;
+
+	if (!view->closure[0])
+		return 0;
+	nix_view_store_dir(view, store_dir, sizeof(store_dir));
+	if (closure_view_entries(store, store_dir, view->closure, &entries, &n, &err) < 0) {
+		slurm_error("nix: --nix-closure=%s: %s", view->closure, err.msg);
+		return -1;
+	}
+	closure_view_entries_free(entries, n);
+	return 0;
+}
 
 int nix_client_check(spank_t sp)
 {
@@ -43,6 +64,7 @@ int nix_client_check(spank_t sp)
 		slurm_error("nix: %s: %s", view.origin, err.msg);
 		return -1;
 	}
+	rc = check_closure(&view, &store);
 	nix_store_close(&store);
-	return 0;
+	return rc;
 }

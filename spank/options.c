@@ -32,6 +32,26 @@ static int set_writable(int val, const char *optarg, int remote)
 	return 0;
 }
 
+static int set_closure(int val, const char *optarg, int remote)
+{
+	(void)val;
+	(void)remote;
+	snprintf(nix_plugin.req.closure, sizeof(nix_plugin.req.closure), "%s",
+		 optarg ? optarg : "");
+	nix_plugin.options_used = true;
+	return 0;
+}
+
+static int set_profile(int val, const char *optarg, int remote)
+{
+	(void)val;
+	(void)remote;
+	snprintf(nix_plugin.req.profile, sizeof(nix_plugin.req.profile), "%s",
+		 optarg ? optarg : "");
+	nix_plugin.options_used = true;
+	return 0;
+}
+
 static struct spank_option options[] = {
 	{
 		"nix-store", "DIR",
@@ -45,6 +65,19 @@ static struct spank_option options[] = {
 		"[nix] Mount the --nix-store read-write, to build or install "
 		"into it (one-node jobs: a Nix database must not be shared).",
 		0, 0, set_writable,
+	},
+	{
+		"nix-closure", "SPEC[,SPEC...]",
+		"[nix] Show only these closures under /nix/store, read-only (and "
+		"not the store's var/). SPEC: a store path, a `nix-store -qR` list "
+		"file, or a closureInfo directory.",
+		1, 0, set_closure,
+	},
+	{
+		"nix-profile", "PATH[,PATH...]",
+		"[nix] Put PATH/bin at the front of the tasks' PATH (a store path "
+		"or a profile such as ~/.nix-profile), first PATH first.",
+		1, 0, set_profile,
 	},
 };
 
@@ -66,6 +99,7 @@ int nix_options_register(spank_t sp)
  * --export=NONE drops all but the SLURM_SPANK_ copies: read those. */
 void nix_options_from_job_env(spank_t sp)
 {
+	static char big[NIX_LIST_ARG_MAX];
 	char buf[NIX_ARG_MAX];
 
 	if (nix_plugin.options_used)
@@ -76,4 +110,10 @@ void nix_options_from_job_env(spank_t sp)
 	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_writable",
 			 buf, sizeof(buf)) == ESPANK_SUCCESS)
 		set_writable(0, NULL, 1);
+	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_closure",
+			 big, sizeof(big)) == ESPANK_SUCCESS)
+		set_closure(0, big, 1);
+	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_profile",
+			 big, sizeof(big)) == ESPANK_SUCCESS)
+		set_profile(0, big, 1);
 }

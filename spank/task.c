@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "nix_job.h"
+#include "nix_path.h"
 #include "plugin.h"
 
 static void task_fail(const char *fmt, const char *msg)
@@ -157,6 +158,38 @@ int nix_task_prepare(spank_t sp)
 	return 0;
 }
 
+/* --nix-profile: PATH/bin in front of the task's PATH, in the given order.
+ * Slurm looks the command up in this PATH after task_init. */
+static int prepend_profiles(spank_t sp)
+{
+	static char list[NIX_LIST_ARG_MAX], path[NIX_LIST_ARG_MAX + 8192];
+	char bins[NIX_LIST_ARG_MAX + 8192] = "", dir[PATH_MAX], home[PATH_MAX];
+	struct nix_err err;
+	char *save = NULL;
+	size_t o = 0;
+
+	if (!nix_plugin.req.profile[0])
+		return 0;
+	if (spank_getenv(sp, "HOME", home, sizeof(home)) != ESPANK_SUCCESS)
+		home[0] = '\0';
+	snprintf(list, sizeof(list), "%s", nix_plugin.req.profile);
+	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (nix_path_expand(p, home, NULL, dir, sizeof(dir), &err) < 0) {
+			slurm_error("nix: --nix-profile=%s: %s: %s", nix_plugin.req.profile, p, err.msg);
+			return -1;
+		}
+		o += snprintf(bins + o, sizeof(bins) - o, "%s/bin:", dir);
+		if (o >= sizeof(bins))
+			return -1;
+	}
+	if (spank_getenv(sp, "PATH", path + 0, sizeof(path)) != ESPANK_SUCCESS)
+		path[0] = '\0';
+	snprintf(bins + o, sizeof(bins) - o, "%s", path);
+	if (!path[0] && o)
+		bins[o - 1] = '\0';
+	return spank_setenv(sp, "PATH", bins, 1) == ESPANK_SUCCESS ? 0 : -1;
+}
+
 int nix_task_enter(spank_t sp)
 {
 	struct nix_err err;
@@ -173,6 +206,8 @@ int nix_task_enter(spank_t sp)
 		return 0;
 	if (nix_ns_join(&nix_plugin.ns, &err) < 0) {
 		slurm_error("nix: %s", err.msg);
+		rc = -1;
+	} else if (prepend_profiles(sp) < 0) {
 		rc = -1;
 	}
 	nix_ns_close(&nix_plugin.ns);
