@@ -12,7 +12,7 @@ static int no_store(const struct nix_request *req, struct nix_err *err)
 {
 	if (req->writable)
 		return nix_err_set(err, "--nix-writable: needs --nix-store");
-	if (req->closure[0])
+	if (req->closure_given)
 		return nix_err_set(err, "--nix-closure=%s: needs --nix-store", req->closure);
 	if (req->profile[0])
 		return nix_err_set(err, "--nix-profile=%s: needs --nix-store", req->profile);
@@ -64,7 +64,7 @@ int nix_request_resolve(const struct nix_config *cfg,
 		return nix_err_set(err, "--nix-writable: this site allows read-only stores only");
 	view->writable = req->writable;
 	snprintf(view->mountpoint, sizeof(view->mountpoint), "%s", cfg->mountpoint);
-	if (req->closure[0]) {
+	if (req->closure_given) {
 		if (req->writable)
 			return nix_err_set(err, "--nix-closure: a closure view is read-only: drop --nix-writable");
 		if (check_closure(view, req->closure, err) < 0)

@@ -20,6 +20,7 @@ struct nix_request {
 	bool store_given;        /* --nix-store given, even empty */
 	char store[NIX_ARG_MAX]; /* its value */
 	bool writable;           /* --nix-writable */
+	bool closure_given;
 	char closure[NIX_LIST_ARG_MAX]; /* --nix-closure=SPEC[,SPEC...] */
 	char profile[NIX_LIST_ARG_MAX]; /* --nix-profile=PATH[,PATH...] */
 };

@@ -38,6 +38,7 @@ static int set_closure(int val, const char *optarg, int remote)
 	(void)remote;
 	snprintf(nix_plugin.req.closure, sizeof(nix_plugin.req.closure), "%s",
 		 optarg ? optarg : "");
+	nix_plugin.req.closure_given = true;
 	nix_plugin.options_used = true;
 	return 0;
 }
