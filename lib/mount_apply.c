@@ -116,6 +116,68 @@ static int restrict_mount(const char *target, bool readonly)
 	return mount(NULL, target, NULL, flags, NULL);
 }
 
+/* mkdir -p of path's parents (they are in our fresh tmpfs). */
+static void make_parents(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+}
+
+/* An empty read-only tmpfs on dir, with the kept paths below it bound back
+ * in: they are opened first, and bound from their fds once covered. */
+static int hide_keeping(const char *dir, const char *keeps)
+{
+	int fds[16], n = 0, rc = -1;
+	char paths[16][PATH_MAX];
+	const char *p = keeps ? keeps : "";
+
+	while (*p && n < 16) {
+		const char *end = strchrnul(p, '\n');
+
+		snprintf(paths[n], sizeof(paths[n]), "%.*s", (int)(end - p), p);
+		fds[n] = open(paths[n], O_PATH | O_CLOEXEC);
+		if (fds[n] >= 0)
+			n++;
+		p = *end ? end + 1 : end;
+	}
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") < 0)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		char src[64];
+
+		if (fstat(fds[i], &st) < 0)
+			goto out;
+		make_parents(paths[i]);
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdir(paths[i], 0755) < 0 && errno != EEXIST)
+				goto out;
+		} else {
+			int f = open(paths[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+			if (f < 0)
+				goto out;
+			close(f);
+		}
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", fds[i]);
+		if (mount(src, paths[i], NULL, MS_BIND | MS_REC, NULL) < 0)
+			goto out;
+	}
+	rc = restrict_mount(dir, true);
+out:
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	return rc;
+}
+
 static int pivot_into(const char *newroot)
 {
 	/* pivot_root(".", "."): the old root ends up stacked on the new one
@@ -164,6 +226,8 @@ static int apply_op(const struct mount_op *op)
 		return umount2(op->target, MNT_DETACH);
 	case MOUNT_OP_RMDIR:
 		return rmdir(op->target);
+	case MOUNT_OP_HIDE:
+		return hide_keeping(op->target, op->source);
 	case MOUNT_OP_DETACH_BELOW:
 		break; /* handled by the caller: it reports its own errors */
 	}

@@ -246,6 +246,33 @@ int mount_plan_user_closure(int store_fd, const char *mountpoint,
 	return plan_add(plan, MOUNT_OP_RESTRICT, NULL, mountpoint, -1, true, err);
 }
 
+int mount_plan_hide(const char *hide_list, const char *const *keep, int nkeep,
+		    struct mount_plan *plan, struct nix_err *err)
+{
+	char list[PATH_MAX * 4], keeps[PATH_MAX * 8];
+	char *save = NULL;
+
+	if (strlen(hide_list) >= sizeof(list))
+		return nix_err_set(err, "--nix-hide: list too long");
+	strcpy(list, hide_list);
+	for (char *h = strtok_r(list, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
+		size_t o = 0;
+		bool kept_whole = false;
+
+		keeps[0] = '\0';
+		for (int i = 0; i < nkeep; i++)
+			kept_whole |= !strcmp(keep[i], h);
+		if (kept_whole)
+			continue; /* Slurm needs all of it */
+		for (int i = 0; i < nkeep; i++)
+			if (nix_path_has_prefix(keep[i], h) && o < sizeof(keeps))
+				o += snprintf(keeps + o, sizeof(keeps) - o, "%s\n", keep[i]);
+		if (plan_add(plan, MOUNT_OP_HIDE, keeps, h, -1, true, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 void mount_op_format(const struct mount_op *op, char *out, size_t outlen)
 {
 	switch (op->kind) {
@@ -289,5 +316,15 @@ void mount_op_format(const struct mount_op *op, char *out, size_t outlen)
 	case MOUNT_OP_RMDIR:
 		snprintf(out, outlen, "rmdir %s", op->target);
 		break;
+	case MOUNT_OP_HIDE: {
+		char keeps[1024];
+		size_t n = snprintf(keeps, sizeof(keeps), "%s", op->source ? op->source : "");
+
+		for (size_t i = 0; i < n && i < sizeof(keeps); i++)
+			if (keeps[i] == '\n')
+				keeps[i] = i + 1 == n ? '\0' : ',';
+		snprintf(out, outlen, "hide %s%s%s", op->target, keeps[0] ? " keeping " : "", keeps);
+		break;
+	}
 	}
 }

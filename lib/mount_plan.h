@@ -31,6 +31,8 @@ enum mount_op_kind {
 	MOUNT_OP_BIND,          /* bind source (alone) on target: keeps its flags */
 	MOUNT_OP_UMOUNT,        /* lazily unmount target */
 	MOUNT_OP_RMDIR,         /* remove the (empty) directory target */
+	MOUNT_OP_HIDE,          /* an empty read-only tmpfs on target, with the
+	                           paths in source (one per line) bound back in */
 };
 
 struct mount_op {
@@ -83,6 +85,12 @@ int mount_plan_user(int store_root_fd, const char *mountpoint, bool writable,
 int mount_plan_user_closure(int store_fd, const char *mountpoint,
 			    const struct host_entry *entries, size_t n,
 			    struct mount_plan *plan, struct nix_err *err);
+
+/* --nix-hide: hide each path of the comma-separated list (normalized,
+ * checked by nix_request) behind an empty read-only directory, keeping
+ * reachable those of keep[] below it (Slurm's conf, spool, munge socket). */
+int mount_plan_hide(const char *hide_list, const char *const *keep, int nkeep,
+		    struct mount_plan *plan, struct nix_err *err);
 
 void mount_plan_free(struct mount_plan *plan);
 

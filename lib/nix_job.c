@@ -100,6 +100,8 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		.state_dir = job->cfg->state_dir,
 		.join_userns_fd = userns,
 		.base_mntns_fd = job->base_mntns_fd,
+		.keep = job->keep,
+		.nkeep = job->nkeep,
 		.timeout_s = job->cfg->create_timeout_s,
 		.pin_path = pin,
 	};

@@ -20,6 +20,8 @@ struct nix_job {
 	 * the job's private /tmp), when the caller keeps the state elsewhere;
 	 * -1: the caller's own. */
 	int base_mntns_fd;
+	const char *const *keep; /* paths --nix-hide must leave reachable */
+	int nkeep;
 };
 
 /* Returns 0 with ns open on the view's namespaces (reused or built), -1

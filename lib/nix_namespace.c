@@ -180,6 +180,8 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
 	else
 		rc = mount_plan_user(store.root_fd, view->mountpoint, view->writable,
 				     &plan, &err);
+	if (rc == 0 && view->hide[0])
+		rc = mount_plan_hide(view->hide, req->keep, req->nkeep, &plan, &err);
 	if (rc < 0 || mount_plan_apply(&plan, &err) < 0)
 		helper_fail(sock, view->origin, err.msg);
 

@@ -45,6 +45,8 @@ struct nix_ns_request {
 	const char *state_dir;
 	int join_userns_fd;  /* -1: make a new user namespace */
 	int base_mntns_fd;   /* mount namespace the view copies; -1: ours */
+	const char *const *keep; /* paths --nix-hide must leave reachable */
+	int nkeep;
 	int timeout_s;
 	const char *pin_path;
 };

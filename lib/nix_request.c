@@ -16,6 +16,40 @@ static int no_store(const struct nix_request *req, struct nix_err *err)
 		return nix_err_set(err, "--nix-closure=%s: needs --nix-store", req->closure);
 	if (req->profile[0])
 		return nix_err_set(err, "--nix-profile=%s: needs --nix-store", req->profile);
+	if (req->hide[0] && strcmp(req->hide, "none"))
+		return nix_err_set(err, "--nix-hide=%s: needs --nix-store", req->hide);
+	return 0;
+}
+
+/* --nix-hide (or the site's hide=): absolute paths, normalized, that leave
+ * the store's mount point alone. "none": nothing. */
+static int resolve_hide(const struct nix_config *cfg, const struct nix_request *req,
+			struct nix_view *view, struct nix_err *err)
+{
+	const char *arg = req->hide[0] ? req->hide : cfg->hide_default;
+	const char *opt = req->hide[0] ? "--nix-hide" : "hide";
+	char list[NIX_ARG_MAX], norm[PATH_MAX];
+	char *save = NULL;
+	size_t o = 0;
+
+	if (!arg[0] || !strcmp(arg, "none"))
+		return 0;
+	snprintf(list, sizeof(list), "%s", arg);
+	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		struct nix_err perr;
+
+		if (nix_path_normalize(p, norm, sizeof(norm), &perr) < 0)
+			return nix_err_set(err, "%s=%s: %s: %s", opt, arg, p, perr.msg);
+		if (!strcmp(norm, "/"))
+			return nix_err_set(err, "%s=%s: cannot hide /", opt, arg);
+		if (nix_path_has_prefix(view->mountpoint, norm) ||
+		    nix_path_has_prefix(norm, view->mountpoint))
+			return nix_err_set(err, "%s=%s: %s would hide the store at %s", opt, arg,
+					   norm, view->mountpoint);
+		o += snprintf(view->hide + o, sizeof(view->hide) - o, "%s%s", o ? "," : "", norm);
+		if (o >= sizeof(view->hide))
+			return nix_err_set(err, "%s=%s: list too long", opt, arg);
+	}
 	return 0;
 }
 
@@ -71,6 +105,8 @@ int nix_request_resolve(const struct nix_config *cfg,
 			return -1;
 		snprintf(view->closure, sizeof(view->closure), "%s", req->closure);
 	}
+	if (resolve_hide(cfg, req, view, err) < 0)
+		return -1;
 	return 1;
 }
 
@@ -81,8 +117,8 @@ void nix_view_store_dir(const struct nix_view *view, char *out, size_t outlen)
 
 void nix_view_describe(const struct nix_view *view, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "store=%s mountpoint=%s writable=%d closure=%s",
-		 view->store, view->mountpoint, view->writable, view->closure);
+	snprintf(out, outlen, "store=%s mountpoint=%s writable=%d closure=%s hide=%s",
+		 view->store, view->mountpoint, view->writable, view->closure, view->hide);
 }
 
 void nix_view_key(const struct nix_view *view, char out[17])

@@ -23,6 +23,7 @@ struct nix_request {
 	bool closure_given;
 	char closure[NIX_LIST_ARG_MAX]; /* --nix-closure=SPEC[,SPEC...] */
 	char profile[NIX_LIST_ARG_MAX]; /* --nix-profile=PATH[,PATH...] */
+	char hide[NIX_ARG_MAX];         /* --nix-hide=PATH[,PATH...], "" = the site's */
 };
 
 struct nix_view {
@@ -31,6 +32,7 @@ struct nix_view {
 	char mountpoint[PATH_MAX];     /* from the config */
 	bool writable;
 	char closure[NIX_LIST_ARG_MAX]; /* SPEC list; "" = the whole store */
+	char hide[NIX_ARG_MAX];         /* normalized, comma-separated; "" = none */
 };
 
 /* Resolve a request. Returns 1 and fills view when the job gets a store,

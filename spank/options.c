@@ -53,6 +53,16 @@ static int set_profile(int val, const char *optarg, int remote)
 	return 0;
 }
 
+static int set_hide(int val, const char *optarg, int remote)
+{
+	(void)val;
+	(void)remote;
+	snprintf(nix_plugin.req.hide, sizeof(nix_plugin.req.hide), "%s",
+		 optarg && *optarg ? optarg : "none");
+	nix_plugin.options_used = true;
+	return 0;
+}
+
 static struct spank_option options[] = {
 	{
 		"nix-store", "DIR",
@@ -79,6 +89,13 @@ static struct spank_option options[] = {
 		"[nix] Put PATH/bin at the front of the tasks' PATH (a store path "
 		"or a profile such as ~/.nix-profile), first PATH first.",
 		1, 0, set_profile,
+	},
+	{
+		"nix-hide", "PATH[,PATH...]",
+		"[nix] Hide these host directories (e.g. /usr,/opt) behind empty "
+		"read-only ones, so that only the store's software runs. "
+		"none: hide nothing, not even the site's default.",
+		1, 0, set_hide,
 	},
 };
 
@@ -117,4 +134,7 @@ void nix_options_from_job_env(spank_t sp)
 	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_profile",
 			 big, sizeof(big)) == ESPANK_SUCCESS)
 		set_profile(0, big, 1);
+	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_hide",
+			 buf, sizeof(buf)) == ESPANK_SUCCESS)
+		set_hide(0, buf, 1);
 }

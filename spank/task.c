@@ -21,11 +21,26 @@
 
 #include "nix_job.h"
 #include "nix_path.h"
+#include "slurm_paths.h"
 #include "plugin.h"
 
 static void task_fail(const char *fmt, const char *msg)
 {
 	snprintf(nix_plugin.task_error, sizeof(nix_plugin.task_error), fmt, msg);
+}
+
+/* What --nix-hide must leave reachable for Slurm to keep working inside:
+ * its conf (srun in a batch script), spool, TmpFS and munge socket. */
+static void slurm_paths_for_task(spank_t sp, const char *node, struct slurm_paths *out)
+{
+	char conf[PATH_MAX], host[256];
+	const char *env = getenv("SLURM_CONF");
+
+	if (spank_getenv(sp, "SLURM_CONF", conf, sizeof(conf)) != ESPANK_SUCCESS || !conf[0])
+		snprintf(conf, sizeof(conf), "%s", env && *env ? env : "/etc/slurm/slurm.conf");
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "%s", node);
+	slurm_paths_read(conf, node, host, out);
 }
 
 struct job_user {
@@ -145,9 +160,15 @@ int nix_task_prepare(spank_t sp)
 		.uid = u.uid, .gid = u.gid,
 		.groups = u.groups, .ngroups = u.ngroups,
 	};
+	struct slurm_paths keep;
+	const char *keep_ptrs[SLURM_PATHS_MAX];
+
+	slurm_paths_for_task(sp, node, &keep);
+	for (int i = 0; i < keep.n; i++)
+		keep_ptrs[i] = keep.path[i];
 	struct nix_job job = {
 		.cfg = &nix_plugin.cfg, .node = node, .jobid = u.jobid, .ids = &ids,
-		.base_mntns_fd = -1,
+		.base_mntns_fd = -1, .keep = keep_ptrs, .nkeep = keep.n,
 	};
 	if (acquire_view(&job, &view, &err) < 0) {
 		if (is_default)

@@ -56,9 +56,9 @@ teardown() {
 }
 
 @test "everything else of the host looks the same inside" {
-  as_user sh -c 'echo outside > ~/.nixc-host-file'
+  as_user sh -c "echo outside > $NIXC_SCRATCH/host-file"
   run_as_user srun -N1 --nix-store='~/nix' sh -c \
-    'cat ~/.nixc-host-file; echo inside > /tmp/nixc-from-task-$SLURM_JOB_ID; ls -d /dev/shm /etc/slurm* /proc/1 >/dev/null && echo dirs-ok; echo "cwd=$PWD"'
+    'cat '"$NIXC_SCRATCH"'/host-file; echo inside > /tmp/nixc-from-task-$SLURM_JOB_ID; ls -d /dev/shm /etc/slurm* /proc/1 >/dev/null && echo dirs-ok; echo "cwd=$PWD"'
   assert_success
   assert_output_contains "outside"
   assert_output_contains "dirs-ok"
@@ -100,21 +100,22 @@ teardown() {
 
 @test "a batch script, sequential and concurrent steps share one namespace per node" {
   # prints "ns TAG HOST USERNS MNTNS"
-  as_user sh -c 'printf "%s\n" "#!/bin/sh" "echo ns \$1 \$(hostname) \$(readlink /proc/self/ns/user) \$(readlink /proc/self/ns/mnt)" "sleep \${2:-0}" > ~/.nixc-ns && chmod +x ~/.nixc-ns'
+  as_user sh -c 'printf "%s\n" "#!/bin/sh" "echo ns \$1 \$(hostname) \$(readlink /proc/self/ns/user) \$(readlink /proc/self/ns/mnt)" "sleep \${2:-0}" > '"$NIXC_SCRATCH/ns"' && chmod +x '"$NIXC_SCRATCH/ns"
   local body
   body=$(cat <<'SCRIPT'
-~/.nixc-ns batch
+NS batch
 # a step that stays alive on both nodes while the others run, so every
 # namespace compared below is alive at the same time (inodes get reused)
-srun --overlap -N2 -n2 ~/.nixc-ns hold 8 &
+srun --overlap -N2 -n2 NS hold 8 &
 sleep 2
-srun --overlap -N2 -n2 ~/.nixc-ns seq1
-srun --overlap -N2 -n2 ~/.nixc-ns seq2
-srun --overlap -N2 -n2 ~/.nixc-ns conc1 1 &
-srun --overlap -N2 -n2 ~/.nixc-ns conc2 1 &
+srun --overlap -N2 -n2 NS seq1
+srun --overlap -N2 -n2 NS seq2
+srun --overlap -N2 -n2 NS conc1 1 &
+srun --overlap -N2 -n2 NS conc2 1 &
 wait
 SCRIPT
 )
+  body=${body//NS /$NIXC_SCRATCH/ns }
   run_batch -N2 --ntasks-per-node=2 --nix-store='~/nix' -- "$body"
   assert_equal "$job_state" COMPLETED
   local n lines_n distinct

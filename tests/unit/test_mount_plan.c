@@ -107,6 +107,55 @@ START_TEST(user_stage_binds_store_readonly_unless_writable)
 }
 END_TEST
 
+START_TEST(closure_stage_binds_each_path_from_a_readonly_store)
+{
+	struct host_entry entries[] = {
+		{ .name = "aaa-glibc", .type = HOST_DIR },
+		{ .name = "bbb-hello.sh", .type = HOST_FILE },
+		{ .name = "ccc-link", .type = HOST_SYMLINK, .link = "/nix/store/aaa-glibc" },
+	};
+	struct mount_plan plan = { 0 };
+	struct nix_err err;
+	char text[4096];
+
+	ck_assert_int_eq(mount_plan_user_closure(5, "/nix", entries, 3, &plan, &err), 0);
+	format_plan(&plan, text, sizeof(text));
+	ck_assert_str_eq(text,
+			 "tmpfs /nix\n"
+			 "mkdir /nix/store\n"
+			 "mkdir /nix/.all\n"
+			 "bind fd -> /nix/.all\n"
+			 "restrict /nix/.all ro\n"
+			 "mkdir /nix/store/aaa-glibc\n"
+			 "bind /nix/.all/aaa-glibc -> /nix/store/aaa-glibc\n"
+			 "mkfile /nix/store/bbb-hello.sh\n"
+			 "bind /nix/.all/bbb-hello.sh -> /nix/store/bbb-hello.sh\n"
+			 "symlink /nix/store/ccc-link -> /nix/store/aaa-glibc\n"
+			 "umount /nix/.all\n"
+			 "rmdir /nix/.all\n"
+			 "restrict /nix ro\n");
+	mount_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(hide_keeps_slurms_paths_below_each_hidden_one)
+{
+	const char *keep[] = { "/etc/slurm", "/var/spool/slurmd/n1", "/run/munge", "/opt" };
+	struct mount_plan plan = { 0 };
+	struct nix_err err;
+	char text[1024];
+
+	ck_assert_int_eq(mount_plan_hide("/usr,/var/spool,/run,/opt", keep, 4, &plan, &err), 0);
+	format_plan(&plan, text, sizeof(text));
+	/* /opt is needed whole: not hidden */
+	ck_assert_str_eq(text,
+			 "hide /usr\n"
+			 "hide /var/spool keeping /var/spool/slurmd/n1\n"
+			 "hide /run keeping /run/munge\n");
+	mount_plan_free(&plan);
+}
+END_TEST
+
 START_TEST(host_scan_sees_this_root)
 {
 	struct host_root root;
@@ -137,6 +186,8 @@ int main(void)
 	tcase_add_test(tc, host_stage_builds_new_root_with_mountpoint);
 	tcase_add_test(tc, host_stage_refuses_deep_missing_mountpoint);
 	tcase_add_test(tc, user_stage_binds_store_readonly_unless_writable);
+	tcase_add_test(tc, closure_stage_binds_each_path_from_a_readonly_store);
+	tcase_add_test(tc, hide_keeps_slurms_paths_below_each_hidden_one);
 	tcase_add_test(tc, host_scan_sees_this_root);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -7,6 +7,7 @@
 #include "nix_config.h"
 #include "nix_path.h"
 #include "nix_request.h"
+#include "slurm_paths.h"
 
 START_TEST(normalize_collapses_and_refuses)
 {
@@ -194,6 +195,71 @@ START_TEST(request_site_limits)
 }
 END_TEST
 
+START_TEST(request_hide_and_closure)
+{
+	struct nix_config cfg;
+	struct nix_request req = { 0 };
+	struct nix_view v;
+	struct nix_err err;
+	char *site[] = { "hide=/usr,/opt" };
+
+	nix_config_defaults(&cfg);
+	strcpy(req.store, "/s");
+	req.store_given = true;
+	strcpy(req.hide, "/usr//,/opt/");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
+	ck_assert_str_eq(v.hide, "/usr,/opt");
+	strcpy(req.hide, "/");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-hide=/: cannot hide /");
+	strcpy(req.hide, "/nix/store");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-hide=/nix/store: /nix/store would hide the store at /nix");
+	strcpy(req.hide, "usr");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-hide=usr: usr: not an absolute path");
+
+	/* the site's default, and opting out of it */
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, site, &err), 0);
+	req.hide[0] = '\0';
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
+	ck_assert_str_eq(v.hide, "/usr,/opt");
+	strcpy(req.hide, "none");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
+	ck_assert_str_eq(v.hide, "");
+
+	/* closures: checked for syntax, part of the view */
+	strcpy(req.closure, "relative/path");
+	req.closure_given = true;
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_msg(strstr(err.msg, "--nix-closure=relative/path: ") == err.msg, "%s", err.msg);
+	req.store_given = false;
+	req.store[0] = '\0';
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-closure=relative/path: needs --nix-store");
+}
+END_TEST
+
+START_TEST(slurm_paths_from_a_conf)
+{
+	struct slurm_paths sp;
+	const char *conf =
+		"ClusterName=x\n"
+		"# SlurmdSpoolDir=/commented\n"
+		"SlurmdSpoolDir=/var/spool/slurm/%n\n"
+		"TmpFS=/scratch/%h/tmp\n"
+		"AuthInfo=cred_expire=10,socket=/run/m/munge.socket\n"
+		"slurmdspooldir=/var/spool/slurm/%n   # again, lower case\n";
+
+	slurm_paths_from_conf(conf, "/etc/slurm/slurm.conf", "n1", "host1", &sp);
+	ck_assert_int_eq(sp.n, 4);
+	ck_assert_str_eq(sp.path[0], "/etc/slurm");
+	ck_assert_str_eq(sp.path[1], "/var/spool/slurm/n1");
+	ck_assert_str_eq(sp.path[2], "/scratch/host1/tmp");
+	ck_assert_str_eq(sp.path[3], "/run/m");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("request");
@@ -207,6 +273,8 @@ int main(void)
 	tcase_add_test(tc, request_resolves_to_view);
 	tcase_add_test(tc, request_default_store_and_none);
 	tcase_add_test(tc, request_site_limits);
+	tcase_add_test(tc, request_hide_and_closure);
+	tcase_add_test(tc, slurm_paths_from_a_conf);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -1,0 +1,128 @@
+#include "slurm_paths.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "nix_path.h"
+
+static void add(struct slurm_paths *out, const char *path)
+{
+	char norm[PATH_MAX];
+
+	if (out->n == SLURM_PATHS_MAX || nix_path_normalize(path, norm, sizeof(norm), NULL) < 0)
+		return;
+	for (int i = 0; i < out->n; i++)
+		if (!strcmp(out->path[i], norm))
+			return;
+	strcpy(out->path[out->n++], norm);
+}
+
+static void add_dirname(struct slurm_paths *out, const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	add(out, dir);
+}
+
+/* "%n" -> node, "%h" -> host; anything else is copied. */
+static void expand(const char *in, const char *node, const char *host,
+		   char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (const char *p = in; *p && o + 1 < outlen; p++) {
+		const char *sub = NULL;
+
+		if (p[0] == '%' && p[1] == 'n')
+			sub = node;
+		else if (p[0] == '%' && p[1] == 'h')
+			sub = host;
+		if (sub) {
+			o += snprintf(out + o, outlen - o, "%s", sub);
+			p++;
+			continue;
+		}
+		out[o++] = *p;
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+/* The value of "Key=value" on a line (case-insensitive key), or NULL. */
+static const char *value_of(const char *line, const char *key)
+{
+	size_t n = strlen(key);
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (strncasecmp(line, key, n) || line[n] != '=')
+		return NULL;
+	return line + n + 1;
+}
+
+void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
+			   const char *node, const char *host,
+			   struct slurm_paths *out)
+{
+	char line[4096], val[PATH_MAX], exp[PATH_MAX];
+	const char *p = conf_text, *v;
+
+	out->n = 0;
+	add_dirname(out, conf_path);
+	while (p && *p) {
+		const char *end = strchrnul(p, '\n');
+		size_t len = (size_t)(end - p) < sizeof(line) - 1 ? (size_t)(end - p) : sizeof(line) - 1;
+
+		memcpy(line, p, len);
+		line[len] = '\0';
+		line[strcspn(line, "# \t\r")] = '\0'; /* one key=value per line here */
+		p = *end ? end + 1 : end;
+
+		if ((v = value_of(line, "SlurmdSpoolDir")) || (v = value_of(line, "TmpFS"))) {
+			snprintf(val, sizeof(val), "%s", v);
+			expand(val, node, host, exp, sizeof(exp));
+			add(out, exp);
+		} else if ((v = value_of(line, "AuthInfo"))) {
+			const char *s = strstr(v, "socket=");
+
+			if (!s)
+				continue;
+			snprintf(val, sizeof(val), "%s", s + strlen("socket="));
+			val[strcspn(val, ",")] = '\0';
+			add_dirname(out, val);
+		}
+	}
+}
+
+void slurm_paths_read(const char *conf_path, const char *node,
+		      const char *host, struct slurm_paths *out)
+{
+	FILE *f = fopen(conf_path, "re");
+	char *text = NULL;
+	size_t cap = 0;
+
+	if (f) {
+		ssize_t n = getdelim(&text, &cap, '\0', f);
+
+		if (n < 0) {
+			free(text);
+			text = NULL;
+		}
+		fclose(f);
+	}
+	slurm_paths_from_conf(text ? text : "", conf_path, node, host, out);
+	free(text);
+	add(out, "/var/run/munge");
+	add(out, "/run/munge");
+	add(out, "/var/spool/slurmd");
+}

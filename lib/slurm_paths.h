@@ -1,0 +1,28 @@
+/* The node's Slurm paths a task must still reach when --nix-hide hides the
+ * prefix they sit under: slurm.conf's directory (srun inside a batch
+ * script), the munge socket's directory (AuthInfo=socket=...), SlurmdSpoolDir
+ * (PMIx's shared memory, the batch script) and TmpFS, read from slurm.conf
+ * with %n and %h expanded. Plain text in, paths out. */
+#ifndef SPANK_NIX_SLURM_PATHS_H
+#define SPANK_NIX_SLURM_PATHS_H
+
+#include <limits.h>
+
+#define SLURM_PATHS_MAX 8
+
+struct slurm_paths {
+	char path[SLURM_PATHS_MAX][PATH_MAX];
+	int n;
+};
+
+/* Collect from slurm.conf text (conf_path is its own path) for node. */
+void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
+			   const char *node, const char *host,
+			   struct slurm_paths *out);
+
+/* The same, reading conf_path; paths Slurm defaults to when the file does
+ * not set them (/var/run/munge, /var/spool/slurmd, /tmp) are added too. */
+void slurm_paths_read(const char *conf_path, const char *node,
+		      const char *host, struct slurm_paths *out);
+
+#endif
