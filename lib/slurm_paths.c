@@ -7,7 +7,7 @@
 
 #include "nix_path.h"
 
-static void add(struct slurm_paths *out, const char *path)
+void slurm_paths_add(struct slurm_paths *out, const char *path)
 {
 	char norm[PATH_MAX];
 
@@ -19,7 +19,7 @@ static void add(struct slurm_paths *out, const char *path)
 	strcpy(out->path[out->n++], norm);
 }
 
-static void add_dirname(struct slurm_paths *out, const char *path)
+void slurm_paths_add_dir_of(struct slurm_paths *out, const char *path)
 {
 	char dir[PATH_MAX];
 	char *slash;
@@ -32,7 +32,7 @@ static void add_dirname(struct slurm_paths *out, const char *path)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	add(out, dir);
+	slurm_paths_add(out, dir);
 }
 
 /* "%n" -> node, "%h" -> host; anything else is copied. */
@@ -78,7 +78,7 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 	const char *p = conf_text, *v;
 
 	out->n = 0;
-	add_dirname(out, conf_path);
+	slurm_paths_add_dir_of(out, conf_path);
 	while (p && *p) {
 		const char *end = strchrnul(p, '\n');
 		size_t len = (size_t)(end - p) < sizeof(line) - 1 ? (size_t)(end - p) : sizeof(line) - 1;
@@ -91,7 +91,7 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 		if ((v = value_of(line, "SlurmdSpoolDir")) || (v = value_of(line, "TmpFS"))) {
 			snprintf(val, sizeof(val), "%s", v);
 			expand(val, node, host, exp, sizeof(exp));
-			add(out, exp);
+			slurm_paths_add(out, exp);
 		} else if ((v = value_of(line, "AuthInfo"))) {
 			const char *s = strstr(v, "socket=");
 
@@ -99,7 +99,15 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 				continue;
 			snprintf(val, sizeof(val), "%s", s + strlen("socket="));
 			val[strcspn(val, ",")] = '\0';
-			add_dirname(out, val);
+			slurm_paths_add_dir_of(out, val);
+		} else if ((v = value_of(line, "PlugStackConfig"))) {
+			slurm_paths_add_dir_of(out, v);
+		} else if ((v = value_of(line, "PluginDir"))) {
+			char *save = NULL;
+
+			snprintf(val, sizeof(val), "%s", v);
+			for (char *d = strtok_r(val, ":", &save); d; d = strtok_r(NULL, ":", &save))
+				slurm_paths_add(out, d);
 		}
 	}
 }
@@ -122,7 +130,7 @@ void slurm_paths_read(const char *conf_path, const char *node,
 	}
 	slurm_paths_from_conf(text ? text : "", conf_path, node, host, out);
 	free(text);
-	add(out, "/var/run/munge");
-	add(out, "/run/munge");
-	add(out, "/var/spool/slurmd");
+	slurm_paths_add(out, "/var/run/munge");
+	slurm_paths_add(out, "/run/munge");
+	slurm_paths_add(out, "/var/spool/slurmd");
 }

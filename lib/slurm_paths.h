@@ -1,14 +1,15 @@
 /* The node's Slurm paths a task must still reach when --nix-hide hides the
  * prefix they sit under: slurm.conf's directory (srun inside a batch
  * script), the munge socket's directory (AuthInfo=socket=...), SlurmdSpoolDir
- * (PMIx's shared memory, the batch script) and TmpFS, read from slurm.conf
- * with %n and %h expanded. Plain text in, paths out. */
+ * (PMIx's shared memory, the batch script), TmpFS, PluginDir and
+ * PlugStackConfig's directory, read from slurm.conf with %n and %h
+ * expanded. Plain text in, paths out. */
 #ifndef SPANK_NIX_SLURM_PATHS_H
 #define SPANK_NIX_SLURM_PATHS_H
 
 #include <limits.h>
 
-#define SLURM_PATHS_MAX 8
+#define SLURM_PATHS_MAX 16
 
 struct slurm_paths {
 	char path[SLURM_PATHS_MAX][PATH_MAX];
@@ -24,5 +25,9 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
  * not set them (/var/run/munge, /var/spool/slurmd, /tmp) are added too. */
 void slurm_paths_read(const char *conf_path, const char *node,
 		      const char *host, struct slurm_paths *out);
+
+/* Add a path, or the directory holding a file (normalized, no duplicates). */
+void slurm_paths_add(struct slurm_paths *out, const char *path);
+void slurm_paths_add_dir_of(struct slurm_paths *out, const char *file);
 
 #endif

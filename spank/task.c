@@ -9,6 +9,7 @@
  * Errors wait for task_init: reported there they fail the task with the
  * message on its stderr, while a failed user_init would drain a batch
  * job's node and leave srun's exit code at 0 (Slurm bug 7573). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -41,6 +42,11 @@ static void slurm_paths_for_task(spank_t sp, const char *node, struct slurm_path
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "%s", node);
 	slurm_paths_read(conf, node, host, out);
+	/* srun inside a batch script loads this very plugin */
+	Dl_info self;
+
+	if (dladdr((void *)&nix_plugin, &self) && self.dli_fname && self.dli_fname[0] == '/')
+		slurm_paths_add_dir_of(out, self.dli_fname);
 }
 
 struct job_user {

@@ -184,3 +184,20 @@ srun --overlap -N1 -n1 --nix-store=none bash -c 'test -e /nix && echo has-nix ||
   assert_failure
   assert_nodes_idle
 }
+
+@test "state left by an earlier job with the same id, or from another boot, is cleared" {
+  local next n
+  next=$(scontrol show config | sed -n 's/^NEXT_JOB_ID *= *//p')
+  [ -n "$next" ]
+  for n in $(nodes); do
+    # what a crashed slurmd would leave for the next job id: not ours
+    mkdir -p "$NIXC_STATE_DIR/$n/job.$next" "$NIXC_STATE_DIR/$n/job.999999"
+    echo "uid=0 boot=not-this-boot" >"$NIXC_STATE_DIR/$n/job.$next/owner"
+    echo "uid=0 boot=not-this-boot" >"$NIXC_STATE_DIR/$n/job.999999/owner"
+    touch "$NIXC_STATE_DIR/$n/job.$next/0000000000000000.mnt"
+  done
+  run_as_user srun -N2 --nix-store='~/nix' "$NIX_HELLO_BIN"
+  assert_success
+  for n in $(nodes); do assert_output_contains "$NIX_GREETING on $n"; done
+  assert_no_job_state
+}

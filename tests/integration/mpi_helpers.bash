@@ -157,7 +157,7 @@ mpi_test_pmi2_client() {
 # ("cmd=init pmi_version=1"), which Slurm's mpi/pmi2 serves.
 mpi_test_mpich_allreduce() {
   usrun_env "$MPI_UCX_MULTINODE" -- --mpi=pmi2 --nix-store="$NIXC_STORE_A" -N2 -n4 \
-    sh -c "$(nix_then "$NIXC_MPI_BIN/allreduce.mpich -i 20")"
+    sh -c "$(nix_then "$NIXC_MPI_BIN/allreduce.mpich -i 3 -t 100")"
   assert_success
   assert_output_contains "allreduce size=4 sum=10 expect=10 verified=ok"
   assert_ranks_share_ns 4
