@@ -201,3 +201,26 @@ srun --overlap -N1 -n1 --nix-store=none bash -c 'test -e /nix && echo has-nix ||
   for n in $(nodes); do assert_output_contains "$NIX_GREETING on $n"; done
   assert_no_job_state
 }
+
+@test "the pins are root's: the user cannot open them, even while the job runs" {
+  local id
+  id=$(submit -N1 --nix-store='~/nix' -o /dev/null --wrap 'sleep 30')
+  wait_job_state "$id" RUNNING 30
+  # the pin appears when the batch step's task starts
+  local i pin=""
+  for i in $(seq 50); do
+    pin=$(find "$NIXC_STATE_DIR" -name '*.mnt' 2>/dev/null | head -1)
+    [ -n "$pin" ] && break
+    sleep 0.2
+  done
+  [ -n "$pin" ]
+  run_as_user cat "$pin"
+  assert_failure
+  assert_output_contains "Permission denied"
+  run_as_user nsenter --mount="$pin" true
+  assert_failure
+  run stat -c '%U %a' "$NIXC_STATE_DIR"
+  assert_equal "$output" "root 700"
+  scancel "$id"
+  wait_job "$id" 30 >/dev/null || true
+}
