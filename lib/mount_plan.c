@@ -123,6 +123,32 @@ void host_root_free(struct host_root *root)
 	*root = (struct host_root){ 0 };
 }
 
+/* Make entry e of from_dir appear in to_dir: a mount point of its type with
+ * from_dir/name bound on it (bind_kind: RBIND or BIND), or the same
+ * symlink (nothing to bind). */
+static int plan_mirror_entry(struct mount_plan *plan, const struct host_entry *e,
+			     const char *from_dir, const char *to_dir,
+			     enum mount_op_kind bind_kind, struct nix_err *err)
+{
+	char target[PATH_MAX * 2], source[PATH_MAX * 2];
+
+	snprintf(target, sizeof(target), "%s/%s", to_dir, e->name);
+	snprintf(source, sizeof(source), "%s/%s", from_dir, e->name);
+	switch (e->type) {
+	case HOST_SYMLINK:
+		return plan_add(plan, MOUNT_OP_SYMLINK, e->link, target, -1, false, err);
+	case HOST_DIR:
+		if (plan_add(plan, MOUNT_OP_MKDIR, NULL, target, -1, false, err) < 0)
+			return -1;
+		break;
+	case HOST_FILE:
+		if (plan_add(plan, MOUNT_OP_MKFILE, NULL, target, -1, false, err) < 0)
+			return -1;
+		break;
+	}
+	return plan_add(plan, bind_kind, source, target, -1, false, err);
+}
+
 /* "/nix" -> "nix"; NULL when the path is not directly below "/". */
 static const char *top_level_name(const char *path)
 {
@@ -136,7 +162,6 @@ int mount_plan_host(const struct host_root *root, const char *mountpoint,
 		    struct nix_err *err)
 {
 	char target[PATH_MAX * 2];
-	char source[PATH_MAX];
 	const char *name;
 
 	/* Nothing mounted on the host later may propagate in, and nothing we
@@ -159,28 +184,10 @@ int mount_plan_host(const struct host_root *root, const char *mountpoint,
 	 * mount point, so everything else of the host stays where it was. */
 	if (plan_add(plan, MOUNT_OP_TMPFS, NULL, state_dir, -1, false, err) < 0)
 		return -1;
-	for (size_t i = 0; i < root->len; i++) {
-		const struct host_entry *e = &root->entries[i];
-
-		snprintf(target, sizeof(target), "%s/%s", state_dir, e->name);
-		snprintf(source, sizeof(source), "/%s", e->name);
-		switch (e->type) {
-		case HOST_SYMLINK:
-			if (plan_add(plan, MOUNT_OP_SYMLINK, e->link, target, -1, false, err) < 0)
-				return -1;
-			continue;
-		case HOST_DIR:
-			if (plan_add(plan, MOUNT_OP_MKDIR, NULL, target, -1, false, err) < 0)
-				return -1;
-			break;
-		case HOST_FILE:
-			if (plan_add(plan, MOUNT_OP_MKFILE, NULL, target, -1, false, err) < 0)
-				return -1;
-			break;
-		}
-		if (plan_add(plan, MOUNT_OP_RBIND, source, target, -1, false, err) < 0)
+	for (size_t i = 0; i < root->len; i++)
+		if (plan_mirror_entry(plan, &root->entries[i], "", state_dir,
+				      MOUNT_OP_RBIND, err) < 0)
 			return -1;
-	}
 	/* The entry holding the state dir brought a copy of the half-built
 	 * root along: drop it, leaving the plain (root-only) directory. */
 	snprintf(target, sizeof(target), "%s%s", state_dir, state_dir);
@@ -206,7 +213,7 @@ int mount_plan_user_closure(int store_fd, const char *mountpoint,
 			    const struct host_entry *entries, size_t n,
 			    struct mount_plan *plan, struct nix_err *err)
 {
-	char store[PATH_MAX], all[PATH_MAX], target[PATH_MAX * 2], source[PATH_MAX * 2];
+	char store[PATH_MAX], all[PATH_MAX];
 
 	snprintf(store, sizeof(store), "%s/store", mountpoint);
 	/* The whole store, read-only, at a staging point: each entry is bound
@@ -218,28 +225,9 @@ int mount_plan_user_closure(int store_fd, const char *mountpoint,
 	    plan_add(plan, MOUNT_OP_BIND_FD, NULL, all, store_fd, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_RESTRICT, NULL, all, -1, true, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct host_entry *e = &entries[i];
-
-		snprintf(target, sizeof(target), "%s/%s", store, e->name);
-		snprintf(source, sizeof(source), "%s/%s", all, e->name);
-		switch (e->type) {
-		case HOST_SYMLINK: /* nothing to bind: the same link */
-			if (plan_add(plan, MOUNT_OP_SYMLINK, e->link, target, -1, false, err) < 0)
-				return -1;
-			continue;
-		case HOST_DIR:
-			if (plan_add(plan, MOUNT_OP_MKDIR, NULL, target, -1, false, err) < 0)
-				return -1;
-			break;
-		case HOST_FILE:
-			if (plan_add(plan, MOUNT_OP_MKFILE, NULL, target, -1, false, err) < 0)
-				return -1;
-			break;
-		}
-		if (plan_add(plan, MOUNT_OP_BIND, source, target, -1, false, err) < 0)
+	for (size_t i = 0; i < n; i++)
+		if (plan_mirror_entry(plan, &entries[i], all, store, MOUNT_OP_BIND, err) < 0)
 			return -1;
-	}
 	if (plan_add(plan, MOUNT_OP_UMOUNT, NULL, all, -1, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_RMDIR, NULL, all, -1, false, err) < 0)
 		return -1;

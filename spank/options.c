@@ -9,56 +9,35 @@
 
 #include "plugin.h"
 
-static int set_store(int val, const char *optarg, int remote)
-{
-	(void)val;
-	(void)remote;
-	/* Checked later, where the user's home is known: srun/sbatch check
-	 * it in init_post_opt, the node in task_init_privileged. */
-	snprintf(nix_plugin.req.store, sizeof(nix_plugin.req.store), "%s",
-		 optarg ? optarg : "");
-	nix_plugin.req.store_given = true;
-	nix_plugin.options_used = true;
-	return 0;
-}
+enum option_id { OPT_STORE, OPT_WRITABLE, OPT_CLOSURE, OPT_PROFILE, OPT_HIDE };
 
-static int set_writable(int val, const char *optarg, int remote)
+/* Values are checked later, where the user's home is known: srun/sbatch
+ * check them in init_post_opt, the node in task_init_privileged. */
+static int set_option(int id, const char *optarg, int remote)
 {
-	(void)val;
-	(void)optarg;
-	(void)remote;
-	nix_plugin.req.writable = true;
-	nix_plugin.options_used = true;
-	return 0;
-}
+	struct nix_request *req = &nix_plugin.req;
+	const char *arg = optarg ? optarg : "";
 
-static int set_closure(int val, const char *optarg, int remote)
-{
-	(void)val;
 	(void)remote;
-	snprintf(nix_plugin.req.closure, sizeof(nix_plugin.req.closure), "%s",
-		 optarg ? optarg : "");
-	nix_plugin.req.closure_given = true;
-	nix_plugin.options_used = true;
-	return 0;
-}
-
-static int set_profile(int val, const char *optarg, int remote)
-{
-	(void)val;
-	(void)remote;
-	snprintf(nix_plugin.req.profile, sizeof(nix_plugin.req.profile), "%s",
-		 optarg ? optarg : "");
-	nix_plugin.options_used = true;
-	return 0;
-}
-
-static int set_hide(int val, const char *optarg, int remote)
-{
-	(void)val;
-	(void)remote;
-	snprintf(nix_plugin.req.hide, sizeof(nix_plugin.req.hide), "%s",
-		 optarg && *optarg ? optarg : "none");
+	switch (id) {
+	case OPT_STORE:
+		snprintf(req->store, sizeof(req->store), "%s", arg);
+		req->store_given = true;
+		break;
+	case OPT_WRITABLE:
+		req->writable = true;
+		break;
+	case OPT_CLOSURE:
+		snprintf(req->closure, sizeof(req->closure), "%s", arg);
+		req->closure_given = true;
+		break;
+	case OPT_PROFILE:
+		snprintf(req->profile, sizeof(req->profile), "%s", arg);
+		break;
+	case OPT_HIDE:
+		snprintf(req->hide, sizeof(req->hide), "%s", *arg ? arg : "none");
+		break;
+	}
 	nix_plugin.options_used = true;
 	return 0;
 }
@@ -69,33 +48,33 @@ static struct spank_option options[] = {
 		"[nix] Show the Nix store in DIR (holding store/ and var/nix/db, "
 		"as made by `nix --store DIR`) at /nix for every task, read-only. "
 		"DIR=none: no store, even the site's default.",
-		1, 0, set_store,
+		1, OPT_STORE, set_option,
 	},
 	{
 		"nix-writable", NULL,
 		"[nix] Mount the --nix-store read-write, to build or install "
 		"into it (one-node jobs: a Nix database must not be shared).",
-		0, 0, set_writable,
+		0, OPT_WRITABLE, set_option,
 	},
 	{
 		"nix-closure", "SPEC[,SPEC...]",
 		"[nix] Show only these closures under /nix/store, read-only (and "
 		"not the store's var/). SPEC: a store path, a `nix-store -qR` list "
 		"file, or a closureInfo directory.",
-		1, 0, set_closure,
+		1, OPT_CLOSURE, set_option,
 	},
 	{
 		"nix-profile", "PATH[,PATH...]",
 		"[nix] Put PATH/bin at the front of the tasks' PATH (a store path "
 		"or a profile such as ~/.nix-profile), first PATH first.",
-		1, 0, set_profile,
+		1, OPT_PROFILE, set_option,
 	},
 	{
 		"nix-hide", "PATH[,PATH...]",
 		"[nix] Hide these host directories (e.g. /usr,/opt) behind empty "
 		"read-only ones, so that only the store's software runs. "
 		"none: hide nothing, not even the site's default.",
-		1, 0, set_hide,
+		1, OPT_HIDE, set_option,
 	},
 };
 
@@ -117,24 +96,18 @@ int nix_options_register(spank_t sp)
  * --export=NONE drops all but the SLURM_SPANK_ copies: read those. */
 void nix_options_from_job_env(spank_t sp)
 {
-	static char big[NIX_LIST_ARG_MAX];
-	char buf[NIX_ARG_MAX];
+	static char value[NIX_LIST_ARG_MAX];
+	char name[96];
 
 	if (nix_plugin.options_used)
 		return;
-	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_store",
-			 buf, sizeof(buf)) == ESPANK_SUCCESS)
-		set_store(0, buf, 1);
-	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_writable",
-			 buf, sizeof(buf)) == ESPANK_SUCCESS)
-		set_writable(0, NULL, 1);
-	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_closure",
-			 big, sizeof(big)) == ESPANK_SUCCESS)
-		set_closure(0, big, 1);
-	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_profile",
-			 big, sizeof(big)) == ESPANK_SUCCESS)
-		set_profile(0, big, 1);
-	if (spank_getenv(sp, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_hide",
-			 buf, sizeof(buf)) == ESPANK_SUCCESS)
-		set_hide(0, buf, 1);
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		snprintf(name, sizeof(name), "SLURM_SPANK__SLURM_SPANK_OPTION_nix_%s",
+			 options[i].name);
+		for (char *c = name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		if (spank_getenv(sp, name, value, sizeof(value)) == ESPANK_SUCCESS)
+			set_option(options[i].val, value, 1);
+	}
 }

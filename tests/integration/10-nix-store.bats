@@ -177,12 +177,7 @@ srun --overlap -N1 -n1 --nix-store=none bash -c 'test -e /nix && echo has-nix ||
 }
 
 @test "nothing is left after the jobs: no pin, no state, no helper process" {
-  assert_no_job_state
-  local i
-  for i in $(seq 50); do pgrep -u "$NIXC_USER" >/dev/null || break; sleep 0.2; done
-  run pgrep -u "$NIXC_USER" -a
-  assert_failure
-  assert_nodes_idle
+  check_nothing_left
 }
 
 @test "state left by an earlier job with the same id, or from another boot, is cleared" {

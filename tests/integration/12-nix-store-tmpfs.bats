@@ -10,10 +10,7 @@ load nix_helpers
 setup_file() {
   require_cluster
   need_fixtures
-  grep -q '^JobContainerType=job_container/tmpfs' "$NIXC_CONF" || {
-    echo "this file needs a cluster with NIXC_JOB_CONTAINER=tmpfs" >&2
-    return 1
-  }
+  need_conf '^JobContainerType=job_container/tmpfs' "$NIXC_CONF" NIXC_JOB_CONTAINER=tmpfs
 }
 
 teardown() {
@@ -21,11 +18,7 @@ teardown() {
 }
 
 @test "hello runs from the store under job_container/tmpfs" {
-  run_as_user srun -N2 --nix-store='~/nix' "$NIX_HELLO_BIN"
-  assert_success
-  for n in $(nodes); do
-    assert_output_contains "$NIX_GREETING on $n"
-  done
+  check_hello_on_every_node
 }
 
 @test "tasks in the view see the job's private /tmp and /dev/shm, shared with the batch script" {

@@ -9,10 +9,7 @@ load nix_helpers
 setup_file() {
   require_cluster
   need_fixtures
-  grep -q 'default_store=%h/nix' "$NIXC_DIR/etc/plugstack.conf" || {
-    echo "this file needs NIXC_PLUGIN_ARGS with default_store=%h/nix" >&2
-    return 1
-  }
+  need_conf 'default_store=%h/nix' "$NIXC_DIR/etc/plugstack.conf" "NIXC_PLUGIN_ARGS=default_store=%h/nix ..."
 }
 
 teardown() {

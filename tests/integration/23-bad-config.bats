@@ -8,10 +8,7 @@ load nix_helpers
 
 setup_file() {
   require_cluster
-  grep -q 'mountpoint=relative' "$NIXC_DIR/etc/plugstack.conf" || {
-    echo "this file needs NIXC_PLUGIN_ARGS=mountpoint=relative" >&2
-    return 1
-  }
+  need_conf 'mountpoint=relative' "$NIXC_DIR/etc/plugstack.conf" NIXC_PLUGIN_ARGS=mountpoint=relative
 }
 
 @test "jobs that do not use the plugin run" {

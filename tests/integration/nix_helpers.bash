@@ -46,3 +46,36 @@ assert_refused_before_queueing() {
   assert_equal "$(job_count)" "$before"
   assert_nodes_idle
 }
+
+# need_conf REGEX FILE WHAT: fail setup_file unless the running cluster's
+# FILE (slurm.conf, plugstack.conf) matches REGEX: this test file needs WHAT.
+need_conf() {
+  grep -q "$1" "$2" || {
+    echo "this file needs a cluster with $3 ($2 has no '$1')" >&2
+    return 1
+  }
+}
+
+# Checks several cluster configurations share:
+check_hello_on_every_node() {
+  run_as_user srun -N"$NIXC_NODES" --nix-store='~/nix' "$NIX_HELLO_BIN"
+  assert_success
+  local n
+  for n in $(nodes); do assert_output_contains "$NIX_GREETING on $n"; done
+}
+
+check_batch_and_step_share_namespaces() {
+  run_batch -N1 --nix-store='~/nix' -- 'readlink /proc/self/ns/user /proc/self/ns/mnt; srun --overlap -n1 readlink /proc/self/ns/user /proc/self/ns/mnt'
+  assert_equal "$job_state" COMPLETED
+  assert_equal "$(grep -c . <<<"$output")" 4
+  assert_equal "$(sort -u <<<"$output" | wc -l)" 2
+}
+
+check_nothing_left() {
+  assert_no_job_state
+  local i
+  for i in $(seq 50); do pgrep -u "$NIXC_USER" >/dev/null || break; sleep 0.2; done
+  run pgrep -u "$NIXC_USER" -a
+  assert_failure
+  assert_nodes_idle
+}
