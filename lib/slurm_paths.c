@@ -100,7 +100,9 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 			snprintf(val, sizeof(val), "%s", s + strlen("socket="));
 			val[strcspn(val, ",")] = '\0';
 			slurm_paths_add_dir_of(out, val);
-		} else if ((v = value_of(line, "PlugStackConfig"))) {
+		} else if ((v = value_of(line, "PlugStackConfig")) ||
+			   (v = value_of(line, "TaskProlog")) ||
+			   (v = value_of(line, "TaskEpilog"))) {
 			slurm_paths_add_dir_of(out, v);
 		} else if ((v = value_of(line, "PluginDir"))) {
 			char *save = NULL;

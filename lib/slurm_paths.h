@@ -1,8 +1,9 @@
 /* The node's Slurm paths a task must still reach when --nix-hide hides the
  * prefix they sit under: slurm.conf's directory (srun inside a batch
  * script), the munge socket's directory (AuthInfo=socket=...), SlurmdSpoolDir
- * (PMIx's shared memory, the batch script), TmpFS, PluginDir and
- * PlugStackConfig's directory, read from slurm.conf with %n and %h
+ * (PMIx's shared memory, the batch script), TmpFS, PluginDir, and the
+ * directories of PlugStackConfig, TaskProlog and TaskEpilog (which run in
+ * the task, after the plugin), read from slurm.conf with %n and %h
  * expanded. Plain text in, paths out. */
 #ifndef SPANK_NIX_SLURM_PATHS_H
 #define SPANK_NIX_SLURM_PATHS_H

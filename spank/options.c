@@ -45,35 +45,31 @@ static int set_option(int id, const char *optarg, int remote)
 static struct spank_option options[] = {
 	{
 		"nix-store", "DIR",
-		"[nix] Show the Nix store in DIR (holding store/ and var/nix/db, "
-		"as made by `nix --store DIR`) at /nix for every task, read-only. "
-		"DIR=none: no store, even the site's default.",
+		"[nix] The Nix store in DIR (as made by `nix --store DIR`) at "
+		"/nix, read-only, for every task. none: no store.",
 		1, OPT_STORE, set_option,
 	},
 	{
 		"nix-writable", NULL,
-		"[nix] Mount the --nix-store read-write, to build or install "
-		"into it (one-node jobs: a Nix database must not be shared).",
+		"[nix] The store read-write (one-node jobs only).",
 		0, OPT_WRITABLE, set_option,
 	},
 	{
 		"nix-closure", "SPEC[,SPEC...]",
-		"[nix] Show only these closures under /nix/store, read-only (and "
-		"not the store's var/). SPEC: a store path, a `nix-store -qR` list "
-		"file, or a closureInfo directory.",
+		"[nix] Only these closures in /nix/store. SPEC: a store path, "
+		"a `nix-store -qR` list or a closureInfo dir.",
 		1, OPT_CLOSURE, set_option,
 	},
 	{
 		"nix-profile", "PATH[,PATH...]",
-		"[nix] Put PATH/bin at the front of the tasks' PATH (a store path "
-		"or a profile such as ~/.nix-profile), first PATH first.",
+		"[nix] Put PATH/bin (a store path or a profile) first "
+		"in the tasks' PATH.",
 		1, OPT_PROFILE, set_option,
 	},
 	{
 		"nix-hide", "PATH[,PATH...]",
-		"[nix] Hide these host directories (e.g. /usr,/opt) behind empty "
-		"read-only ones, so that only the store's software runs. "
-		"none: hide nothing, not even the site's default.",
+		"[nix] Hide these host directories (e.g. /usr,/opt) behind "
+		"empty ones. none: hide nothing.",
 		1, OPT_HIDE, set_option,
 	},
 };

@@ -19,7 +19,7 @@ teardown() {
   run_as_user srun --help
   assert_success
   assert_output_contains "--nix-store=DIR"
-  assert_output_contains "[nix] Show the Nix store in DIR"
+  assert_output_contains "[nix] The Nix store in DIR"
   assert_output_contains "--nix-writable"
 }
 

@@ -251,16 +251,18 @@ START_TEST(slurm_paths_from_a_conf)
 		"AuthInfo=cred_expire=10,socket=/run/m/munge.socket\n"
 		"PluginDir=/usr/lib/slurm:/opt/slurm/lib\n"
 		"PlugStackConfig=/etc/slurm/plugstack.conf\n"
+		"TaskProlog=/opt/site/task-prolog.sh\n"
 		"slurmdspooldir=/var/spool/slurm/%n   # again, lower case\n";
 
 	slurm_paths_from_conf(conf, "/etc/slurm/slurm.conf", "n1", "host1", &sp);
-	ck_assert_int_eq(sp.n, 6);
+	ck_assert_int_eq(sp.n, 7);
 	ck_assert_str_eq(sp.path[0], "/etc/slurm");
 	ck_assert_str_eq(sp.path[1], "/var/spool/slurm/n1");
 	ck_assert_str_eq(sp.path[2], "/scratch/host1/tmp");
 	ck_assert_str_eq(sp.path[3], "/run/m");
 	ck_assert_str_eq(sp.path[4], "/usr/lib/slurm");
 	ck_assert_str_eq(sp.path[5], "/opt/slurm/lib");
+	ck_assert_str_eq(sp.path[6], "/opt/site");
 }
 END_TEST
 
