@@ -1072,9 +1072,11 @@ int closure_check_valid(const char *db_path, const struct nix_path_set *paths,
 
 #define DB_REL "var/nix/db/db.sqlite"
 
-int closure_resolve(int store_root_fd, const char *store_dir,
-		    const struct closure_spec_list *specs,
-		    struct nix_path_set *out, struct nix_err *err)
+/* closure_resolve, or with expand_roots false closure_check: store-path
+ * roots are then only checked to be valid, not closed over. */
+static int resolve_specs(int store_root_fd, const char *store_dir,
+			 const struct closure_spec_list *specs, bool expand_roots,
+			 struct nix_path_set *out, struct nix_err *err)
 {
 	struct nix_path_set roots = {0}, all = {0}, list = {0};
 	struct db d = {0};
@@ -1144,7 +1146,8 @@ int closure_resolve(int store_root_fd, const char *store_dir,
 		}
 		rc = -1;
 	}
-	if (roots.len && db_closure(&d, &roots, &all, err) < 0)
+	if (roots.len && (expand_roots ? db_closure(&d, &roots, &all, err)
+				       : db_check_valid(&d, &roots, err)) < 0)
 		goto out;
 	if (all.len > CLOSURE_PATHS_MAX) {
 		nix_err_set(err, "the closure has more than %d paths", CLOSURE_PATHS_MAX);
@@ -1160,5 +1163,22 @@ out:
 	nix_path_set_free(&roots);
 	nix_path_set_free(&list);
 	nix_path_set_free(&all);
+	return rc;
+}
+
+int closure_resolve(int store_root_fd, const char *store_dir,
+		    const struct closure_spec_list *specs,
+		    struct nix_path_set *out, struct nix_err *err)
+{
+	return resolve_specs(store_root_fd, store_dir, specs, true, out, err);
+}
+
+int closure_check(int store_root_fd, const char *store_dir,
+		  const struct closure_spec_list *specs, struct nix_err *err)
+{
+	struct nix_path_set unused = {0};
+	int rc = resolve_specs(store_root_fd, store_dir, specs, false, &unused, err);
+
+	nix_path_set_free(&unused);
 	return rc;
 }

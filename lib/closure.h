@@ -115,4 +115,10 @@ int closure_resolve(int store_root_fd, const char *store_dir,
 		    const struct closure_spec_list *specs,
 		    struct nix_path_set *out, struct nix_err *err);
 
+/* What srun checks before a job is queued, without the cost of the whole
+ * closure: the SPECs resolve and every path named is valid in the DB (the
+ * node computes the closure once, when it builds the view). */
+int closure_check(int store_root_fd, const char *store_dir,
+		  const struct closure_spec_list *specs, struct nix_err *err);
+
 #endif

@@ -82,3 +82,16 @@ out:
 	closure_spec_list_free(&specs);
 	return rc;
 }
+
+int closure_view_check(const struct nix_store *store, const char *store_dir,
+		       const char *spec_arg, struct nix_err *err)
+{
+	struct closure_spec_list specs = { 0 };
+	int rc;
+
+	if (closure_spec_parse(spec_arg, store_dir, &specs, err) < 0)
+		return -1;
+	rc = closure_check(store->root_fd, store_dir, &specs, err);
+	closure_spec_list_free(&specs);
+	return rc;
+}

@@ -17,4 +17,8 @@ int closure_view_entries(const struct nix_store *store, const char *store_dir,
 
 void closure_view_entries_free(struct host_entry *entries, size_t n);
 
+/* Parse spec_arg and check it against the store (closure_check). */
+int closure_view_check(const struct nix_store *store, const char *store_dir,
+		       const char *spec_arg, struct nix_err *err);
+
 #endif

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,22 +13,26 @@
 #include "nix_store.h"
 #include "plugin.h"
 
-/* Every path of the closures must be valid in the store. */
+/* The closures must resolve in the store. The node computes them once per
+ * job; here only what the SPECs name is checked, and not at all for an srun
+ * that inherits its allocation's --nix-closure unchanged (checked already,
+ * when the allocation was submitted). */
 static int check_closure(const struct nix_view *view, const struct nix_store *store)
 {
-	struct host_entry *entries;
+	const char *inherited = getenv("SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_closure");
 	struct nix_err err;
 	char store_dir[PATH_MAX + 8];
-	size_t n;
 
 	if (!view->closure[0])
 		return 0;
+	if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID") && inherited &&
+	    !strcmp(inherited, view->closure))
+		return 0;
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
-	if (closure_view_entries(store, store_dir, view->closure, &entries, &n, &err) < 0) {
+	if (closure_view_check(store, store_dir, view->closure, &err) < 0) {
 		slurm_error("nix: --nix-closure=%s: %s", view->closure, err.msg);
 		return -1;
 	}
-	closure_view_entries_free(entries, n);
 	return 0;
 }
 

@@ -906,6 +906,27 @@ START_TEST(test_resolve_errors)
 }
 END_TEST
 
+START_TEST(test_check_names_without_closing)
+{
+	struct closure_spec_list l;
+	struct nix_err err = {""};
+	char arg[4096], want[1024];
+	int root = make_store_root(9, graph, NGRAPH);
+
+	snprintf(arg, sizeof(arg), "%s,%s", sp(2), sp(9));
+	ck_assert_int_eq(closure_spec_parse(arg, SD, &l, &err), 0);
+	ck_assert_msg(closure_check(root, SD, &l, &err) == 0, "%s", err.msg);
+	closure_spec_list_free(&l);
+
+	snprintf(arg, sizeof(arg), "%s,%s", sp(2), sp(43));
+	ck_assert_int_eq(closure_spec_parse(arg, SD, &l, &err), 0);
+	snprintf(want, sizeof(want), "%s is not a valid path in the store", sp(43));
+	ASSERT_ERR(closure_check(root, SD, &l, &err), err, want);
+	closure_spec_list_free(&l);
+	close(root);
+}
+END_TEST
+
 /* ---- timing: a 5,000-path closure ---- */
 
 static double now_ms(void)
@@ -1025,6 +1046,7 @@ static Suite *closure_suite(void)
 	tcase_add_test(tc, test_db_readonly_wal);
 	tcase_add_test(tc, test_resolve);
 	tcase_add_test(tc, test_resolve_errors);
+	tcase_add_test(tc, test_check_names_without_closing);
 	tcase_add_test(tc, test_perf_5000);
 	suite_add_tcase(s, tc);
 	return s;
