@@ -2,8 +2,9 @@
  *
  * The life of a job, in the order Slurm calls us:
  *
- *   srun / sbatch / salloc, as the user          (client.c)
- *     init            register --nix-store and friends
+ *   srun / sbatch / salloc, as the user          (client.c, options.c)
+ *     init            register --nix-store, --nix-writable, --nix-closure,
+ *                     --nix-profile and --nix-hide
  *     init_post_opt   check the options and the store; refuse bad input
  *                     with one "nix: ..." line before the job is queued
  *   slurmd, as root, once per job per node        (node.c)
@@ -15,8 +16,9 @@
  *     task_init_privileged   as root, inside any job_container namespace:
  *                     find the job's pinned namespace for this view on this
  *                     node, or build and pin it (one per job per node)
- *     task_init       as the user: join it; an error is reported here so
- *                     that it fails the task, never the node
+ *     task_init       as the user: join it and put --nix-profile on PATH;
+ *                     an error is reported here so that it fails the
+ *                     task, never the node
  *     exit            close what we held
  *   slurmd, as root, once per job per node        (node.c)
  *     job_epilog      unpin and remove everything made for the job
