@@ -272,9 +272,12 @@ static void reap(pid_t pid, bool kill_it)
 static int create_once(const struct nix_ns_request *req, struct nix_err *err);
 
 /* Linux refuses to bind a mount namespace file from a namespace whose id is
- * not lower (its guard against reference loops). On this kernel the job
- * container's namespace sometimes has the higher id, so pinning fails with
- * EINVAL: a new helper gets a new namespace, and the next try passes. */
+ * not lower than the pinned one's (mnt_ns_loop, its guard against reference
+ * loops). Ids should follow creation order, yet on kernel 6.18 under
+ * job_container/tmpfs a fresh helper namespace sometimes got a lower id than
+ * the namespace pinning it (NS_GET_MNTNS_ID: 556 vs 4770), and the bind
+ * failed with EINVAL. A new helper gets a new namespace and a new id: try
+ * again, a bounded number of times. */
 #define PIN_TRIES 8
 
 int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
