@@ -25,7 +25,7 @@ teardown() { assert_no_job_state; }
 @test "a libpmi2 client works with --mpi=pmi2 --nix-store (PMI_FD is a socket, KVS across nodes)" {
   mpi_test_pmi2_client
 }
-@test "MPICH 4.0 --mpi=pmi2 (PMI-1 wire on PMI_FD) -N2 -n4 Allreduce under --nix-store" {
+@test "MPICH 4.0 --mpi=pmi2 (PMI-1 wire on PMI_FD) -N2 -n2 Allreduce under --nix-store" {
   mpi_test_mpich_allreduce
 }
 @test "MPICH 4.0 (UCX shm+CMA) 1 KiB..16 MiB ping-pong on one node under --nix-store" {
