@@ -2,10 +2,23 @@
 
 #include <string.h>
 
+const char *nix_path_next(const char **p, size_t *len)
+{
+	const char *start = *p;
+
+	while (*start == '/')
+		start++;
+	if (!*start)
+		return NULL;
+	*p = strchrnul(start, '/');
+	*len = (size_t)(*p - start);
+	return start;
+}
+
 int nix_path_normalize(const char *in, char *out, size_t outlen,
 		       struct nix_err *err)
 {
-	size_t o = 0;
+	size_t o = 0, len;
 	const char *p = in;
 
 	if (!in || in[0] == '\0')
@@ -13,26 +26,16 @@ int nix_path_normalize(const char *in, char *out, size_t outlen,
 	if (in[0] != '/')
 		return nix_err_set(err, "not an absolute path");
 
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *end = strchrnul(p, '/');
-		size_t len = end - p;
-
-		if (len == 1 && p[0] == '.') {
-			p = end;
+	for (const char *c; (c = nix_path_next(&p, &len));) {
+		if (len == 1 && c[0] == '.')
 			continue;
-		}
-		if (len == 2 && p[0] == '.' && p[1] == '.')
+		if (len == 2 && c[0] == '.' && c[1] == '.')
 			return nix_err_set(err, "contains a '..' component");
 		if (o + 1 + len + 1 > outlen)
 			return nix_err_set(err, "path too long");
 		out[o++] = '/';
-		memcpy(out + o, p, len);
+		memcpy(out + o, c, len);
 		o += len;
-		p = end;
 	}
 	if (o == 0)
 		out[o++] = '/';

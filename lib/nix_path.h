@@ -20,6 +20,11 @@ int nix_path_normalize(const char *in, char *out, size_t outlen,
 int nix_path_expand(const char *in, const char *home, const char *user,
 		    char *out, size_t outlen, struct nix_err *err);
 
+/* Walk a path's components: returns the next one (not NUL-terminated) and
+ * its length in *len, advancing *p past it; NULL when there are no more.
+ * Runs of '/' are skipped. */
+const char *nix_path_next(const char **p, size_t *len);
+
 /* Is normalized path equal to prefix or below it ("/a/bc" is not below "/a/b")? */
 bool nix_path_has_prefix(const char *path, const char *prefix);
 

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nix_path.h"
+
 static int explain_open_errno(struct nix_err *err, int e, const char *sofar)
 {
 	switch (e) {
@@ -26,6 +28,7 @@ int nix_open_nofollow(const char *path, struct nix_err *err)
 	char sofar[PATH_MAX];
 	size_t n = 0;
 	const char *p = path;
+	size_t len;
 	int fd;
 
 	if (path[0] != '/')
@@ -35,13 +38,7 @@ int nix_open_nofollow(const char *path, struct nix_err *err)
 		return nix_err_errno(err, errno, "cannot open /");
 	sofar[0] = '\0';
 
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *end = strchrnul(p, '/');
-		size_t len = end - p;
+	for (const char *c; (c = nix_path_next(&p, &len));) {
 		char comp[NAME_MAX + 1];
 		struct stat st;
 
@@ -49,7 +46,7 @@ int nix_open_nofollow(const char *path, struct nix_err *err)
 			close(fd);
 			return nix_err_set(err, "path too long");
 		}
-		memcpy(comp, p, len);
+		memcpy(comp, c, len);
 		comp[len] = '\0';
 		sofar[n++] = '/';
 		memcpy(sofar + n, comp, len + 1);
@@ -71,12 +68,11 @@ int nix_open_nofollow(const char *path, struct nix_err *err)
 			return nix_err_set(err, "%s is a symlink (give the real path, see realpath(1))",
 					   sofar);
 		}
-		if (*end && !S_ISDIR(st.st_mode)) {
+		if (*p && !S_ISDIR(st.st_mode)) {
 			close(next);
 			return nix_err_set(err, "%s is not a directory", sofar);
 		}
 		fd = next;
-		p = end;
 	}
 	return fd;
 }
