@@ -166,10 +166,12 @@ int nix_task_prepare(spank_t sp)
 		.uid = u.uid, .gid = u.gid,
 		.groups = u.groups, .ngroups = u.ngroups,
 	};
-	struct slurm_paths keep;
+	struct slurm_paths keep = { .n = 0 };
 	const char *keep_ptrs[SLURM_PATHS_MAX];
 
-	slurm_paths_for_task(sp, node, &keep);
+	/* Only --nix-hide needs them: spare every other task reading slurm.conf. */
+	if (view.hide[0])
+		slurm_paths_for_task(sp, node, &keep);
 	for (int i = 0; i < keep.n; i++)
 		keep_ptrs[i] = keep.path[i];
 	struct nix_job job = {
