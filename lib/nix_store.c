@@ -9,6 +9,17 @@
 
 #include "nix_path.h"
 
+static int check_symlink_free(int fd, const char *what, struct nix_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return nix_err_errno(err, errno, "cannot stat %s", what);
+	if (S_ISLNK(st.st_mode))
+		return nix_err_set(err, "%s is a symlink", what);
+	return 0;
+}
+
 static int explain_open_errno(struct nix_err *err, int e, const char *sofar)
 {
 	switch (e) {
@@ -77,16 +88,17 @@ int nix_open_nofollow(const char *path, struct nix_err *err)
 	return fd;
 }
 
-/* Check that an O_PATH fd is a directory owned by uid, not writable by
- * group or others, and readable by us. */
-static int check_owned_dir(int fd, const char *what, uid_t uid,
-			   struct nix_err *err)
+/* A directory the job's user owns and nobody else may write to: another
+ * user who could write there could swap what the job's view shows. */
+static int check_owner_and_mode(int fd, const char *what, uid_t uid,
+				struct nix_err *err)
 {
 	struct stat st;
-	int rfd;
 
 	if (fstat(fd, &st) < 0)
 		return nix_err_errno(err, errno, "cannot stat %s", what);
+	if (S_ISLNK(st.st_mode))
+		return nix_err_set(err, "%s is a symlink", what);
 	if (!S_ISDIR(st.st_mode))
 		return nix_err_set(err, "%s is not a directory", what);
 	if (st.st_uid != uid)
@@ -94,6 +106,18 @@ static int check_owned_dir(int fd, const char *what, uid_t uid,
 				   what, (unsigned)st.st_uid, (unsigned)uid);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return nix_err_set(err, "%s is group- or world-writable (chmod go-w)", what);
+	return 0;
+}
+
+/* Check that an O_PATH fd is a directory owned by uid, not writable by
+ * group or others, and readable by us. */
+static int check_owned_dir(int fd, const char *what, uid_t uid,
+			   struct nix_err *err)
+{
+	int rfd;
+
+	if (check_owner_and_mode(fd, what, uid, err) < 0)
+		return -1;
 	/* O_PATH needs no read permission: prove we can list it. */
 	rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0) {
@@ -103,6 +127,34 @@ static int check_owned_dir(int fd, const char *what, uid_t uid,
 	}
 	close(rfd);
 	return 0;
+}
+
+/* DIR/var/nix/db, when there is one, answers for the closures a view
+ * shows: the job's user's alone, like DIR and store/. */
+static int check_db_dir(int root_fd, uid_t uid, struct nix_err *err)
+{
+	static const char *const parts[] = { "var", "nix", "db" };
+	static const char *const names[] = { "var/", "var/nix/", "var/nix/db/" };
+	int fd = root_fd, rc = 0;
+
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		int next = openat(fd, parts[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+
+		if (fd != root_fd)
+			close(fd);
+		if (next < 0)
+			return e == ENOENT ? 0 : explain_open_errno(err, e, names[i]);
+		fd = next;
+		/* var/ and var/nix/ may be shared with a profile setup: only
+		 * the database's own directory must be the user's alone. */
+		if (i == 2)
+			rc = check_owner_and_mode(fd, names[i], uid, err);
+		else
+			rc = check_symlink_free(fd, names[i], err);
+	}
+	close(fd);
+	return rc;
 }
 
 int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
@@ -127,19 +179,9 @@ int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 			explain_open_errno(err, errno, "store/");
 		goto fail;
 	}
-	if (fstat(store->store_fd, &st) == 0 && S_ISLNK(st.st_mode)) {
-		nix_err_set(err, "store/ is a symlink");
+	if (check_owner_and_mode(store->store_fd, "store/", uid, err) < 0 ||
+	    check_db_dir(store->root_fd, uid, err) < 0)
 		goto fail;
-	}
-	if (fstat(store->store_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		nix_err_set(err, "store/ is not a directory");
-		goto fail;
-	}
-	if (st.st_uid != uid) {
-		nix_err_set(err, "store/ is owned by uid %u, not by the job's user (uid %u)",
-			    (unsigned)st.st_uid, (unsigned)uid);
-		goto fail;
-	}
 	store->has_db = fstatat(store->root_fd, "var/nix/db/db.sqlite", &st,
 				AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 	return 0;
