@@ -1,9 +1,13 @@
 #include "slurm_paths.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nix_path.h"
 
@@ -114,22 +118,42 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 	}
 }
 
+/* slurm.conf's text, or NULL: a regular file of at most SLURM_CONF_MAX
+ * bytes. It is root's file, named by slurmstepd's own environment, but a
+ * FIFO or a device there must not hang or flood the root task. */
+static char *read_conf(const char *conf_path)
+{
+	int fd = open(conf_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	char *text = NULL;
+	size_t got = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SLURM_CONF_MAX)
+		goto out;
+	text = malloc((size_t)st.st_size + 1);
+	while (text && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* shrunk while read: what was read is all */
+		got += (size_t)n;
+	}
+	if (text)
+		text[got] = '\0';
+out:
+	close(fd);
+	return text;
+}
+
 void slurm_paths_read(const char *conf_path, const char *node,
 		      const char *host, struct slurm_paths *out)
 {
-	FILE *f = fopen(conf_path, "re");
-	char *text = NULL;
-	size_t cap = 0;
+	char *text = read_conf(conf_path);
 
-	if (f) {
-		ssize_t n = getdelim(&text, &cap, '\0', f);
-
-		if (n < 0) {
-			free(text);
-			text = NULL;
-		}
-		fclose(f);
-	}
 	slurm_paths_from_conf(text ? text : "", conf_path, node, host, out);
 	free(text);
 	slurm_paths_add(out, "/var/run/munge");

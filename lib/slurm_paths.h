@@ -11,6 +11,7 @@
 #include <limits.h>
 
 #define SLURM_PATHS_MAX 16
+#define SLURM_CONF_MAX (1 << 20) /* a bigger slurm.conf is not read */
 
 struct slurm_paths {
 	char path[SLURM_PATHS_MAX][PATH_MAX];
@@ -22,7 +23,8 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 			   const char *node, const char *host,
 			   struct slurm_paths *out);
 
-/* The same, reading conf_path; paths Slurm defaults to when the file does
+/* The same, reading conf_path (a regular file of at most SLURM_CONF_MAX
+ * bytes, else only the defaults are used); paths Slurm defaults to when the file does
  * not set them (/var/run/munge, /var/spool/slurmd, /tmp) are added too. */
 void slurm_paths_read(const char *conf_path, const char *node,
 		      const char *host, struct slurm_paths *out);

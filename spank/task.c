@@ -31,14 +31,17 @@ static void task_fail(const char *fmt, const char *msg)
 }
 
 /* What --nix-hide must leave reachable for Slurm to keep working inside:
- * its conf (srun in a batch script), spool, TmpFS and munge socket. */
-static void slurm_paths_for_task(spank_t sp, const char *node, struct slurm_paths *out)
+ * its conf (srun in a batch script), spool, TmpFS and munge socket. Only
+ * from slurmstepd's own environment (set by slurmd): spank_getenv would
+ * give the job's SLURM_CONF, which its user chooses (a FIFO to hang root,
+ * a file saying SlurmdSpoolDir=/opt to un-hide /opt). */
+static void slurm_paths_for_task(const char *node, struct slurm_paths *out)
 {
-	char conf[PATH_MAX], host[256];
-	const char *env = getenv("SLURM_CONF");
+	char host[256];
+	const char *conf = getenv("SLURM_CONF");
 
-	if (spank_getenv(sp, "SLURM_CONF", conf, sizeof(conf)) != ESPANK_SUCCESS || !conf[0])
-		snprintf(conf, sizeof(conf), "%s", env && *env ? env : "/etc/slurm/slurm.conf");
+	if (!conf || conf[0] != '/')
+		conf = "/etc/slurm/slurm.conf";
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "%s", node);
 	slurm_paths_read(conf, node, host, out);
@@ -171,7 +174,7 @@ int nix_task_prepare(spank_t sp)
 
 	/* Only --nix-hide needs them: spare every other task reading slurm.conf. */
 	if (view.hide[0])
-		slurm_paths_for_task(sp, node, &keep);
+		slurm_paths_for_task(node, &keep);
 	for (int i = 0; i < keep.n; i++)
 		keep_ptrs[i] = keep.path[i];
 	struct nix_job job = {
