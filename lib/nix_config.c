@@ -14,6 +14,20 @@ void nix_config_defaults(struct nix_config *cfg)
 	cfg->allow_writable = true;
 	cfg->check_on_submit = true;
 	cfg->create_timeout_s = 60;
+	cfg->max_views = 16;
+}
+
+/* A whole number from min to max, or an error naming the argument. */
+static int parse_int(const char *key, const char *val, long min, long max,
+		     const char *unit, int *out, struct nix_err *err)
+{
+	char *end;
+	long v = strtol(val, &end, 10);
+
+	if (*val == '\0' || *end != '\0' || v < min || v > max)
+		return nix_err_set(err, "%s=%s: expected %s, %ld to %ld", key, val, unit, min, max);
+	*out = (int)v;
+	return 0;
 }
 
 static int parse_bool(const char *key, const char *val, bool *out,
@@ -103,12 +117,11 @@ int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
 				return nix_err_set(err, "hide: value too long");
 			strcpy(cfg->hide_default, val);
 		} else if (!strcmp(key, "create_timeout")) {
-			char *end;
-			long v = strtol(val, &end, 10);
-
-			if (*val == '\0' || *end != '\0' || v < 1 || v > 3600)
-				return nix_err_set(err, "create_timeout=%s: expected seconds, 1 to 3600", val);
-			cfg->create_timeout_s = (int)v;
+			if (parse_int(key, val, 1, 3600, "seconds", &cfg->create_timeout_s, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "max_views")) {
+			if (parse_int(key, val, 1, 1024, "a count", &cfg->max_views, err) < 0)
+				return -1;
 		} else {
 			return nix_err_set(err, "unknown plugstack argument '%s'", key);
 		}

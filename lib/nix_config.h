@@ -21,6 +21,7 @@ struct nix_config {
 	bool check_on_submit;         /* validate --nix-store in srun/sbatch too */
 	char hide_default[PATH_MAX];  /* host paths hidden by default, "a,b" */
 	int create_timeout_s;         /* bound on building one namespace */
+	int max_views;                /* views (mount namespaces) per job per node */
 };
 
 void nix_config_defaults(struct nix_config *cfg);

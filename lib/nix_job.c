@@ -38,43 +38,18 @@ static int job_userns(const struct nix_job_dir *jd, uid_t uid)
 	return fd;
 }
 
-static bool view_file_matches(const char *path, const char *line)
-{
-	char buf[PATH_MAX * 2 + NIX_LIST_ARG_MAX + 64];
-	FILE *f = fopen(path, "re");
-	bool ok = false;
-
-	if (!f)
-		return false;
-	if (fgets(buf, sizeof(buf), f))
-		ok = !strcmp(buf, line);
-	fclose(f);
-	return ok;
-}
-
-static int write_view_file(const char *path, const char *line, struct nix_err *err)
-{
-	FILE *f = fopen(path, "we");
-
-	if (!f)
-		return nix_err_errno(err, errno, "cannot write %s", path);
-	fputs(line, f);
-	if (fclose(f) != 0)
-		return nix_err_errno(err, errno, "cannot write %s", path);
-	return 0;
-}
-
 int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 			 struct nix_ns *ns, struct nix_err *err)
 {
 	struct nix_job_dir jd;
 	char key[17], pin[PATH_MAX + 32], desc[PATH_MAX + 32];
-	char line[PATH_MAX * 2 + NIX_LIST_ARG_MAX + 64];
-	int rc, userns;
+	char line[NIX_VIEW_DESC_MAX];
+	int rc, userns, len;
 
 	nix_view_key(view, key);
-	nix_view_describe(view, line, sizeof(line) - 1);
-	strcat(line, "\n");
+	len = nix_view_describe(view, line, sizeof(line));
+	if (len < 0)
+		return nix_err_set(err, "%s: the view's description is too long", view->origin);
 
 	if (nix_state_lock_job(job->cfg->state_dir, job->node, job->jobid,
 			       job->ids->uid, &jd, err) < 0)
@@ -82,7 +57,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 	nix_state_file(&jd, key, ".mnt", pin, sizeof(pin));
 	nix_state_file(&jd, key, ".view", desc, sizeof(desc));
 
-	if (view_file_matches(desc, line)) {
+	if (nix_state_view_matches(desc, line, len)) {
 		rc = nix_ns_open_pin(pin, job->ids->uid, ns, err);
 		if (rc != 0)
 			goto out; /* reused, or an error */
@@ -92,6 +67,10 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 	while (umount2(pin, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 		;
 	unlink(pin);
+	if (nix_state_room_for_view(&jd, job->cfg->max_views, err) < 0) {
+		rc = -1;
+		goto out;
+	}
 
 	userns = job_userns(&jd, job->ids->uid);
 	struct nix_ns_request req = {
@@ -110,7 +89,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		close(userns);
 	if (rc < 0)
 		goto out;
-	if (write_view_file(desc, line, err) < 0) {
+	if (nix_state_write_view(desc, line, len, err) < 0) {
 		rc = -1;
 		goto out;
 	}

@@ -115,20 +115,39 @@ void nix_view_store_dir(const struct nix_view *view, char *out, size_t outlen)
 	snprintf(out, outlen, "%s/store", strcmp(view->mountpoint, "/") ? view->mountpoint : "");
 }
 
-void nix_view_describe(const struct nix_view *view, char *out, size_t outlen)
+/* "name=<length>:<bytes> ": a field no value can imitate, whatever it holds
+ * (spaces, "=", newlines), as its length says where it ends. */
+static size_t put_field(char *out, size_t outlen, size_t o, const char *name,
+			const char *value)
 {
-	snprintf(out, outlen, "store=%s mountpoint=%s writable=%d closure=%s hide=%s",
-		 view->store, view->mountpoint, view->writable, view->closure, view->hide);
+	int n = snprintf(out + (o < outlen ? o : outlen), o < outlen ? outlen - o : 0,
+			 "%s=%zu:%s ", name, strlen(value), value);
+
+	return o + (n > 0 ? (size_t)n : 0);
+}
+
+int nix_view_describe(const struct nix_view *view, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	o = put_field(out, outlen, o, "store", view->store);
+	o = put_field(out, outlen, o, "mountpoint", view->mountpoint);
+	o = put_field(out, outlen, o, "writable", view->writable ? "1" : "0");
+	o = put_field(out, outlen, o, "closure", view->closure);
+	o = put_field(out, outlen, o, "hide", view->hide);
+	if (o >= outlen)
+		return -1; /* a cut description could equal another view's */
+	return (int)o;
 }
 
 void nix_view_key(const struct nix_view *view, char out[17])
 {
-	char line[PATH_MAX * 2 + NIX_LIST_ARG_MAX + 64];
+	char line[NIX_VIEW_DESC_MAX];
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	int len = nix_view_describe(view, line, sizeof(line));
 
-	nix_view_describe(view, line, sizeof(line));
-	for (const unsigned char *p = (const unsigned char *)line; *p; p++) {
-		h ^= *p;
+	for (int i = 0; i < len; i++) {
+		h ^= (unsigned char)line[i];
 		h *= 0x100000001b3ULL;
 	}
 	snprintf(out, 17, "%016" PRIx64, h);

@@ -47,10 +47,19 @@ int nix_request_resolve(const struct nix_config *cfg,
 /* The directory holding the store's paths in the view: "<mountpoint>/store". */
 void nix_view_store_dir(const struct nix_view *view, char *out, size_t outlen);
 
-/* One canonical line describing the view: equal views, equal lines. */
-void nix_view_describe(const struct nix_view *view, char *out, size_t outlen);
+/* Room for any view's description: its fields and their lengths. */
+#define NIX_VIEW_DESC_MAX (PATH_MAX * 2 + NIX_LIST_ARG_MAX + NIX_ARG_MAX + 128)
 
-/* A file-name-safe key for the view: 16 hex digits of a hash of its line. */
+/* The view's canonical description: equal views, equal descriptions, and
+ * different views, different ones. Every field is length-prefixed
+ * ("store=12:/home/a/nix "), so no value (spaces, "=", newlines) can pass
+ * for another field. Returns its length, or -1 if outlen is too small
+ * (NIX_VIEW_DESC_MAX always suffices). Compare descriptions in full. */
+int nix_view_describe(const struct nix_view *view, char *out, size_t outlen);
+
+/* A file-name-safe key for the view: 16 hex digits of a hash of its
+ * description. Only a name: two views are the same when their
+ * descriptions are. */
 void nix_view_key(const struct nix_view *view, char out[17]);
 
 #endif

@@ -94,7 +94,7 @@ static void empty_job_dir(const char *path, const char *keep_name)
 	closedir(d);
 }
 
-static void write_owner(const char *path, uid_t uid)
+static int write_owner(const char *path, uid_t uid, struct nix_err *err)
 {
 	char file[PATH_MAX + 16], boot[64];
 	FILE *f;
@@ -103,9 +103,11 @@ static void write_owner(const char *path, uid_t uid)
 	snprintf(file, sizeof(file), "%s/owner", path);
 	f = fopen(file, "we");
 	if (!f)
-		return;
+		return nix_err_errno(err, errno, "cannot write %s", file);
 	fprintf(f, "uid=%u boot=%s\n", (unsigned)uid, boot);
-	fclose(f);
+	if (fclose(f) != 0)
+		return nix_err_errno(err, errno, "cannot write %s", file);
+	return 0;
 }
 
 /* Does the owner record say uid, this boot? */
@@ -127,14 +129,22 @@ static bool owner_matches(const char *path, uid_t uid)
 	return ok;
 }
 
-int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
-		       uid_t uid, struct nix_job_dir *jd, struct nix_err *err)
+/* Is the file we locked still the job's lock? The prolog's sweep may have
+ * removed the directory between our open and our flock. */
+static bool lock_still_linked(int fd, const char *lock)
+{
+	struct stat held, now;
+
+	return fstat(fd, &held) == 0 && held.st_nlink > 0 &&
+	       stat(lock, &now) == 0 && now.st_dev == held.st_dev &&
+	       now.st_ino == held.st_ino;
+}
+
+static int lock_job_once(const char *state_dir, const char *node,
+			 struct nix_job_dir *jd, struct nix_err *err)
 {
 	char node_dir[PATH_MAX + NAME_MAX + 2], lock[PATH_MAX + 8];
 
-	*jd = (struct nix_job_dir)NIX_JOB_DIR_INIT;
-	if (nix_state_job_path(state_dir, node, jobid, jd->path, sizeof(jd->path), err) < 0)
-		return -1;
 	snprintf(node_dir, sizeof(node_dir), "%s/%s", state_dir, node);
 	if (mkdir_parents(state_dir, err) < 0 || mkdir_root_only(state_dir, err) < 0 ||
 	    mkdir_root_only(node_dir, err) < 0 || mkdir_root_only(jd->path, err) < 0)
@@ -151,9 +161,33 @@ int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
 			return -1;
 		}
 	}
+	if (!lock_still_linked(jd->lock_fd, lock)) {
+		nix_state_unlock_job(jd);
+		return 1; /* swept away under us: again */
+	}
+	return 0;
+}
+
+int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
+		       uid_t uid, struct nix_job_dir *jd, struct nix_err *err)
+{
+	int rc = 1;
+
+	*jd = (struct nix_job_dir)NIX_JOB_DIR_INIT;
+	if (nix_state_job_path(state_dir, node, jobid, jd->path, sizeof(jd->path), err) < 0)
+		return -1;
+	for (int tries = 0; rc == 1 && tries < 5; tries++)
+		rc = lock_job_once(state_dir, node, jd, err);
+	if (rc == 1)
+		return nix_err_set(err, "%s keeps being removed while we lock it", jd->path);
+	if (rc < 0)
+		return -1;
 	if (!owner_matches(jd->path, uid)) {
 		empty_job_dir(jd->path, "lock");
-		write_owner(jd->path, uid);
+		if (write_owner(jd->path, uid, err) < 0) {
+			nix_state_unlock_job(jd);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -169,6 +203,80 @@ void nix_state_file(const struct nix_job_dir *jd, const char *key,
 		    const char *suffix, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "%s/%s%s", jd->path, key, suffix);
+}
+
+bool nix_state_view_matches(const char *path, const char *desc, size_t len)
+{
+	char buf[NIX_STATE_VIEW_MAX];
+	struct stat st;
+	bool same = false;
+	int fd;
+
+	if (len > sizeof(buf))
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	/* Compared in full: same size, same bytes. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len)
+		same = read(fd, buf, len) == (ssize_t)len && !memcmp(buf, desc, len);
+	close(fd);
+	return same;
+}
+
+int nix_state_write_view(const char *path, const char *desc, size_t len,
+			 struct nix_err *err)
+{
+	int fd, e;
+	ssize_t n;
+
+	if (len > NIX_STATE_VIEW_MAX)
+		return nix_err_set(err, "the view's description is longer than %d bytes",
+				   NIX_STATE_VIEW_MAX);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nix_err_errno(err, errno, "cannot write %s", path);
+	n = write(fd, desc, len);
+	e = n < 0 ? errno : EIO;
+	if (close(fd) != 0 && n == (ssize_t)len) {
+		e = errno;
+		n = -1;
+	}
+	if (n != (ssize_t)len) {
+		unlink(path);
+		return nix_err_errno(err, e, "cannot write %s", path);
+	}
+	return 0;
+}
+
+/* How many views (pins) the job has in this directory. */
+static int count_views(const struct nix_job_dir *jd)
+{
+	DIR *d = opendir(jd->path);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (len > 4 && !strcmp(de->d_name + len - 4, ".mnt"))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int nix_state_room_for_view(const struct nix_job_dir *jd, int max_views,
+			    struct nix_err *err)
+{
+	int n = count_views(jd);
+
+	if (n < max_views)
+		return 0;
+	return nix_err_set(err, "this job already has %d views (sets of --nix-* options) on this node, the most this site allows (max_views=%d): give its steps the same options",
+			   n, max_views);
 }
 
 int nix_state_remove_job(const char *state_dir, const char *node,
@@ -218,10 +326,11 @@ int nix_state_sweep_node(const char *state_dir, const char *node,
 			close(lock_fd);
 			continue;
 		}
-		/* No owner record yet: a creator between mkdir and lock. */
+		/* No owner record and nobody holding the lock: a creator killed
+		 * half-way, or one between mkdir and flock, which notices the
+		 * removal (lock_still_linked) and starts again. */
 		snprintf(file, sizeof(file), "%s/owner", job);
 		f = fopen(file, "re");
-		current = !f;
 		if (f) {
 			const char *b = fgets(line, sizeof(line), f) ? strstr(line, "boot=") : NULL;
 

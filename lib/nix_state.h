@@ -3,21 +3,28 @@
  *   <state_dir>/<node>/job.<id>/lock       flock: one creator at a time
  *   <state_dir>/<node>/job.<id>/owner      "uid=<uid> boot=<boot id>"
  *   <state_dir>/<node>/job.<id>/<key>.mnt  bind mount of a view's mount ns
- *   <state_dir>/<node>/job.<id>/<key>.view the view's description line
+ *   <state_dir>/<node>/job.<id>/<key>.view the view's description
  *
  * Keyed by node name (several slurmd may share a host and its /run) and job
  * id, never by pid. Job ids come back (a slurmctld started afresh counts
  * from 1 again), so the prolog clears its job's directory before the job
  * starts, and the owner record makes anything left by another user or an
- * earlier boot count as stale. Everything is root's, mode 0700. */
+ * earlier boot count as stale. Everything is root's, mode 0700. A job has
+ * at most max_views views per node (each pin is a mount in the node's
+ * table), and a .view file is at most NIX_STATE_VIEW_MAX bytes. */
 #ifndef SPANK_NIX_STATE_H
 #define SPANK_NIX_STATE_H
 
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "nix_error.h"
+#include "nix_request.h"
+
+#define NIX_STATE_VIEW_MAX NIX_VIEW_DESC_MAX
 
 struct nix_job_dir {
 	char path[PATH_MAX];
@@ -41,13 +48,26 @@ void nix_state_unlock_job(struct nix_job_dir *jd);
 void nix_state_file(const struct nix_job_dir *jd, const char *key,
 		    const char *suffix, char *out, size_t outlen);
 
+/* Does the .view file at path hold exactly desc (len bytes)? */
+bool nix_state_view_matches(const char *path, const char *desc, size_t len);
+
+/* Write a .view file; at most NIX_STATE_VIEW_MAX bytes. */
+int nix_state_write_view(const char *path, const char *desc, size_t len,
+			 struct nix_err *err);
+
+/* May the job (locked) build one more view on this node? An error naming
+ * the site's max_views when it has max_views already. */
+int nix_state_room_for_view(const struct nix_job_dir *jd, int max_views,
+			    struct nix_err *err);
+
 /* Unmount the pins and remove a job's directory: at job end and before a
  * job starts. A job without a directory is not an error. */
 int nix_state_remove_job(const char *state_dir, const char *node,
 			 uint32_t jobid, struct nix_err *err);
 
 /* Remove the directories of jobs from another boot or whose owner record
- * is missing (a creator killed half-way): returns how many were removed. */
+ * is missing (a creator killed half-way); a directory whose lock is held
+ * is left alone. Returns how many were removed. */
 int nix_state_sweep_node(const char *state_dir, const char *node,
 			 struct nix_err *err);
 
