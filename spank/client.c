@@ -30,7 +30,10 @@ static int check_closure(const struct nix_view *view, const struct nix_store *st
 		return 0;
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	if (closure_view_check(store, store_dir, view->closure, &err) < 0) {
-		slurm_error("nix: --nix-closure=%s: %s", view->closure, err.msg);
+		char q[NIX_LIST_ARG_MAX];
+
+		nix_escape(view->closure, q, sizeof(q)); /* one line, whatever it holds */
+		slurm_error("nix: --nix-closure=%s: %s", q, err.msg);
 		return -1;
 	}
 	return 0;
@@ -66,7 +69,10 @@ int nix_client_check(spank_t sp)
 		/* A default the user never asked for must not stop a job. */
 		if (!nix_plugin.req.store_given)
 			return 0;
-		slurm_error("nix: %s: %s", view.origin, err.msg);
+		char q[sizeof(view.origin)];
+
+		nix_escape(view.origin, q, sizeof(q)); /* one line, whatever it holds */
+		slurm_error("nix: %s: %s", q, err.msg);
 		return -1;
 	}
 	rc = check_closure(&view, &store);

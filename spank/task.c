@@ -207,7 +207,12 @@ static int prepend_profiles(spank_t sp)
 	snprintf(list, sizeof(list), "%s", nix_plugin.req.profile);
 	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		if (nix_path_expand(p, home, NULL, dir, sizeof(dir), &err) < 0) {
-			slurm_error("nix: --nix-profile=%s: %s: %s", nix_plugin.req.profile, p, err.msg);
+			char q[NIX_LIST_ARG_MAX], qp[NIX_LIST_ARG_MAX];
+
+			/* one line in slurmd's log, whatever they hold */
+			nix_escape(nix_plugin.req.profile, q, sizeof(q));
+			nix_escape(p, qp, sizeof(qp));
+			slurm_error("nix: --nix-profile=%s: %s: %s", q, qp, err.msg);
 			return -1;
 		}
 		o += snprintf(bins + o, sizeof(bins) - o, "%s/bin:", dir);

@@ -77,3 +77,15 @@ fake_conf() {
   assert_equal "$(grep -c 'FAKE' <<<"$output")" 1
   assert_nodes_idle
 }
+
+@test "a --nix-profile value with a newline cannot forge a line in slurmd's log" {
+  local forged='[2026-01-01T00:00:00.000] error: FAKE profile spank-nix-sec2' n
+  run_as_user srun -N1 --nix-store='~/nix' --nix-profile="rel"$'\n'"$forged" true
+  assert_failure
+  assert_output_contains "nix: --nix-profile=rel\\n$forged"
+  for n in $(nodes); do
+    run grep -c "^\[2026-01-01T00:00:00.000\] error: FAKE profile" "$(node_log "$n")"
+    assert_equal "$output" 0
+  done
+  assert_nodes_idle
+}
