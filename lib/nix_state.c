@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -292,14 +294,204 @@ int nix_state_remove_job(const char *state_dir, const char *node,
 	return 0;
 }
 
+/* ---- the sweep ----------------------------------------------------- */
+
+struct ino_set {
+	ino_t *v;
+	size_t n, cap;
+};
+
+static int ino_add(struct ino_set *set, ino_t ino)
+{
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 64;
+		ino_t *v = realloc(set->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		set->v = v;
+		set->cap = cap;
+	}
+	set->v[set->n++] = ino;
+	return 0;
+}
+
+static int ino_cmp(const void *a, const void *b)
+{
+	ino_t x = *(const ino_t *)a, y = *(const ino_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool ino_has(const struct ino_set *set, ino_t ino)
+{
+	return set->n && bsearch(&ino, set->v, set->n, sizeof(ino), ino_cmp);
+}
+
+/* The namespaces a job's pins hold: each view's mount namespace and the
+ * user namespace owning it. The pins keep them alive, so their inode
+ * numbers cannot be reused while we compare. */
+static void pinned_namespaces(const char *job, struct ino_set *out)
+{
+	char pin[PATH_MAX + NAME_MAX + 2];
+	struct dirent *de;
+	DIR *d = opendir(job);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		struct stat st;
+		int fd, user;
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".mnt"))
+			continue;
+		snprintf(pin, sizeof(pin), "%s/%s", job, de->d_name);
+		fd = open(pin, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0)
+			ino_add(out, st.st_ino);
+		user = ioctl(fd, NS_GET_USERNS);
+		if (user >= 0 && fstat(user, &st) == 0)
+			ino_add(out, st.st_ino);
+		if (user >= 0)
+			close(user);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* A process's fd on a namespace reads "user:[ino]" or "mnt:[ino]". */
+static void add_fd_namespaces(const char *pid, struct ino_set *out)
+{
+	char dir[16 + NAME_MAX], target[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%s/fd", pid);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		unsigned long ino;
+		ssize_t n;
+
+		n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (sscanf(target, "user:[%lu]", &ino) == 1 || sscanf(target, "mnt:[%lu]", &ino) == 1)
+			ino_add(out, (ino_t)ino);
+	}
+	closedir(d);
+}
+
+/* Every user and mount namespace a process on this host is in, or holds
+ * an fd of (a task between building its view and joining it). -1 if /proc
+ * cannot be read: then every job counts as alive. */
+static int namespaces_in_use(struct ino_set *out)
+{
+	static const char *const kinds[] = { "user", "mnt" };
+	struct dirent *de;
+	DIR *proc = opendir("/proc");
+
+	if (!proc)
+		return -1;
+	while ((de = readdir(proc))) {
+		char path[64 + NAME_MAX];
+		struct stat st;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		for (int k = 0; k < 2; k++) {
+			snprintf(path, sizeof(path), "/proc/%s/ns/%s", de->d_name, kinds[k]);
+			if (stat(path, &st) == 0)
+				ino_add(out, st.st_ino);
+		}
+		add_fd_namespaces(de->d_name, out);
+	}
+	closedir(proc);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), ino_cmp);
+	return 0;
+}
+
+/* Does the owner record say this boot? */
+static bool owner_this_boot(const char *job, const char *want)
+{
+	char file[PATH_MAX + NAME_MAX + 16], line[160];
+	bool current = false;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/owner", job);
+	f = fopen(file, "re");
+	if (f) {
+		const char *b = fgets(line, sizeof(line), f) ? strstr(line, "boot=") : NULL;
+
+		current = b && !strcmp(b, want);
+		fclose(f);
+	}
+	return current;
+}
+
+#define SWEEP_MAX 256 /* job directories looked at per sweep */
+
+struct sweep_job {
+	char path[PATH_MAX + NAME_MAX + 2];
+	int lock_fd;
+	bool dead;
+};
+
+/* Lock a job directory without waiting: -2 if a creator holds it. */
+static int lock_nowait(const char *job)
+{
+	char file[PATH_MAX + NAME_MAX + 16];
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/lock", job);
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+/* Of the locked jobs of this boot, mark dead those no process is in:
+ * none of their pinned namespaces is entered or held by anyone. A job
+ * whose steps have all ended (an idle salloc) counts as dead too: its next
+ * step builds the view again, and no process is left to share it with. */
+static void mark_unused(struct sweep_job *jobs, int n)
+{
+	struct ino_set used = { 0 };
+
+	if (namespaces_in_use(&used) == 0) {
+		for (int i = 0; i < n; i++) {
+			struct ino_set pinned = { 0 };
+
+			if (jobs[i].dead)
+				continue;
+			pinned_namespaces(jobs[i].path, &pinned);
+			jobs[i].dead = true;
+			for (size_t k = 0; k < pinned.n; k++)
+				if (ino_has(&used, pinned.v[k]))
+					jobs[i].dead = false;
+			free(pinned.v);
+		}
+	}
+	free(used.v);
+}
+
 int nix_state_sweep_node(const char *state_dir, const char *node,
 			 struct nix_err *err)
 {
-	char node_dir[PATH_MAX], job[PATH_MAX + NAME_MAX + 2], file[PATH_MAX * 2];
-	char line[160], boot[64], want[80];
+	char node_dir[PATH_MAX], boot[64], want[80];
+	struct sweep_job *jobs;
 	struct dirent *de;
 	DIR *d;
-	int removed = 0;
+	int n = 0, removed = 0;
+	bool any_alive = false;
 
 	if (!plain_name(node))
 		return nix_err_set(err, "bad node name '%s'", node);
@@ -307,44 +499,44 @@ int nix_state_sweep_node(const char *state_dir, const char *node,
 	d = opendir(node_dir);
 	if (!d)
 		return errno == ENOENT ? 0 : nix_err_errno(err, errno, "cannot open %s", node_dir);
+	jobs = calloc(SWEEP_MAX, sizeof(*jobs));
+	if (!jobs) {
+		closedir(d);
+		return nix_err_errno(err, ENOMEM, "sweep");
+	}
 	nix_boot_id(boot);
 	snprintf(want, sizeof(want), "boot=%s\n", boot);
-	while ((de = readdir(d))) {
+	/* Every job directory nobody is building, locked until removed. */
+	while (n < SWEEP_MAX && (de = readdir(d))) {
+		struct sweep_job *j = &jobs[n];
 		unsigned id;
 		char tail;
-		bool current = false;
-		FILE *f;
-		int lock_fd;
 
 		if (sscanf(de->d_name, "job.%u%c", &id, &tail) != 1)
 			continue;
-		snprintf(job, sizeof(job), "%s/%s", node_dir, de->d_name);
-		snprintf(file, sizeof(file), "%s/lock", job);
-		/* A creator at work holds the lock: leave that job alone. */
-		lock_fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (lock_fd >= 0 && flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
-			close(lock_fd);
-			continue;
-		}
-		/* No owner record and nobody holding the lock: a creator killed
+		snprintf(j->path, sizeof(j->path), "%s/%s", node_dir, de->d_name);
+		j->lock_fd = lock_nowait(j->path);
+		if (j->lock_fd == -2)
+			continue; /* a creator at work: that job is alive */
+		/* Another boot's, or no owner record: a creator killed
 		 * half-way, or one between mkdir and flock, which notices the
 		 * removal (lock_still_linked) and starts again. */
-		snprintf(file, sizeof(file), "%s/owner", job);
-		f = fopen(file, "re");
-		if (f) {
-			const char *b = fgets(line, sizeof(line), f) ? strstr(line, "boot=") : NULL;
-
-			current = b && !strcmp(b, want);
-			fclose(f);
-		}
-		if (!current) {
-			empty_job_dir(job, NULL);
-			if (rmdir(job) == 0)
-				removed++;
-		}
-		if (lock_fd >= 0)
-			close(lock_fd);
+		j->dead = !owner_this_boot(j->path, want);
+		any_alive |= !j->dead;
+		n++;
 	}
 	closedir(d);
+	if (any_alive)
+		mark_unused(jobs, n);
+	for (int i = 0; i < n; i++) {
+		if (jobs[i].dead) {
+			empty_job_dir(jobs[i].path, NULL);
+			if (rmdir(jobs[i].path) == 0)
+				removed++;
+		}
+		if (jobs[i].lock_fd >= 0)
+			close(jobs[i].lock_fd);
+	}
+	free(jobs);
 	return removed;
 }

@@ -9,7 +9,8 @@
  * id, never by pid. Job ids come back (a slurmctld started afresh counts
  * from 1 again), so the prolog clears its job's directory before the job
  * starts, and the owner record makes anything left by another user or an
- * earlier boot count as stale. Everything is root's, mode 0700. A job has
+ * earlier boot count as stale; every job's prolog also sweeps the node's
+ * dead jobs. Everything is root's, mode 0700. A job has
  * at most max_views views per node (each pin is a mount in the node's
  * table), and a .view file is at most NIX_STATE_VIEW_MAX bytes. */
 #ifndef SPANK_NIX_STATE_H
@@ -65,9 +66,11 @@ int nix_state_room_for_view(const struct nix_job_dir *jd, int max_views,
 int nix_state_remove_job(const char *state_dir, const char *node,
 			 uint32_t jobid, struct nix_err *err);
 
-/* Remove the directories of jobs from another boot or whose owner record
- * is missing (a creator killed half-way); a directory whose lock is held
- * is left alone. Returns how many were removed. */
+/* Remove the directories of dead jobs: of another boot, without an owner
+ * record (a creator killed half-way), or whose namespaces no process on
+ * the host is in or holds (a job that ended while slurmd was down, so its
+ * epilog never ran). A directory whose lock is held is left alone.
+ * Returns how many were removed. */
 int nix_state_sweep_node(const char *state_dir, const char *node,
 			 struct nix_err *err);
 

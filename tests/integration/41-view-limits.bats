@@ -74,3 +74,35 @@ teardown() {
   assert_success
   as_user rm -rf "$d"
 }
+
+@test "the prolog sweeps the state of a job that ended without its epilog, and keeps a live job's" {
+  local node dir pid i
+  node=$(nodes | tr ' ' '\n' | head -1)
+  dir="$NIXC_STATE_DIR/$node/job.99998"
+  # a job's namespaces, pinned as the plugin pins them, with a task in them
+  setpriv --reuid="$(id -u "$NIXC_USER")" --regid="$(id -g "$NIXC_USER")" --clear-groups \
+    unshare --user --mount sleep 120 3>&- &
+  pid=$!
+  for i in $(seq 50); do
+    [ "$(readlink "/proc/$pid/ns/user")" != "$(readlink /proc/self/ns/user)" ] && break
+    sleep 0.1
+  done
+  mkdir -p "$dir"
+  echo "uid=$(id -u "$NIXC_USER") boot=$(cat /proc/sys/kernel/random/boot_id)" >"$dir/owner"
+  touch "$dir/lock" "$dir/0000000000000001.mnt"
+  mount --bind "/proc/$pid/ns/mnt" "$dir/0000000000000001.mnt"
+
+  # another job's prolog on that node: the task is alive, its state stays
+  run_as_user srun -N1 -w "$node" --nix-store='~/nix' true
+  assert_success
+  [ -e "$dir/0000000000000001.mnt" ]
+
+  # the job ended while slurmd was down (no epilog): the next prolog sweeps it
+  kill "$pid"
+  wait "$pid" || true
+  run_as_user srun -N1 -w "$node" --nix-store='~/nix' true
+  assert_success
+  [ ! -e "$dir" ]
+  run bash -c "findmnt -rno TARGET | grep -F '$dir'"
+  assert_failure
+}
