@@ -404,12 +404,14 @@ static int namespaces_in_use(struct ino_set *out)
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
+		/* fds first: a task joins (setns) before it closes them, so
+		 * one not holding them any more is already in. */
+		add_fd_namespaces(de->d_name, out);
 		for (int k = 0; k < 2; k++) {
 			snprintf(path, sizeof(path), "/proc/%s/ns/%s", de->d_name, kinds[k]);
 			if (stat(path, &st) == 0)
 				ino_add(out, st.st_ino);
 		}
-		add_fd_namespaces(de->d_name, out);
 	}
 	closedir(proc);
 	if (out->n)
