@@ -299,6 +299,7 @@ int nix_state_remove_job(const char *state_dir, const char *node,
 struct ino_set {
 	ino_t *v;
 	size_t n, cap;
+	bool failed; /* out of memory: the set is incomplete */
 };
 
 static int ino_add(struct ino_set *set, ino_t ino)
@@ -307,8 +308,10 @@ static int ino_add(struct ino_set *set, ino_t ino)
 		size_t cap = set->cap ? set->cap * 2 : 64;
 		ino_t *v = realloc(set->v, cap * sizeof(*v));
 
-		if (!v)
+		if (!v) {
+			set->failed = true;
 			return -1;
+		}
 		set->v = v;
 		set->cap = cap;
 	}
@@ -414,6 +417,8 @@ static int namespaces_in_use(struct ino_set *out)
 		}
 	}
 	closedir(proc);
+	if (out->failed)
+		return -1;
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), ino_cmp);
 	return 0;
@@ -475,7 +480,7 @@ static void mark_unused(struct sweep_job *jobs, int n)
 			if (jobs[i].dead)
 				continue;
 			pinned_namespaces(jobs[i].path, &pinned);
-			jobs[i].dead = true;
+			jobs[i].dead = !pinned.failed;
 			for (size_t k = 0; k < pinned.n; k++)
 				if (ino_has(&used, pinned.v[k]))
 					jobs[i].dead = false;
