@@ -19,18 +19,17 @@
  * when the allocation was submitted). */
 static int check_closure(const struct nix_view *view, const struct nix_store *store)
 {
-	const char *inherited = getenv("SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_closure");
 	struct nix_err err;
-	char store_dir[PATH_MAX + 8];
+	char store_dir[PATH_MAX + 8], q[NIX_QUOTE_MAX];
 
 	if (!view->closure[0])
 		return 0;
-	if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID") && inherited &&
-	    !strcmp(inherited, view->closure))
+	if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID") &&
+	    nix_plugin.req.inherited[NIX_OPT_CLOSURE])
 		return 0;
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	if (closure_view_check(store, store_dir, view->closure, &err) < 0) {
-		slurm_error("nix: --nix-closure=%s: %s", view->closure, err.msg);
+		slurm_error("nix: --nix-closure=%s: %s", nix_quote(view->closure, q), err.msg);
 		return -1;
 	}
 	return 0;

@@ -19,6 +19,7 @@ struct plugin {
 	bool options_used;
 	/* slurmstepd, per task: */
 	struct nix_ns ns;               /* the view to join, if any */
+	char profile[NIX_LIST_ARG_MAX]; /* the view's --nix-profile, resolved */
 	char task_error[NIX_ERR_MAX * 2]; /* reported by task_init */
 };
 
@@ -27,6 +28,7 @@ extern struct plugin nix_plugin;
 /* options.c */
 int nix_options_register(spank_t sp);
 void nix_options_from_job_env(spank_t sp);
+int nix_options_export(spank_t sp);
 
 /* client.c: srun, sbatch, salloc */
 int nix_client_check(spank_t sp);

@@ -151,6 +151,7 @@ int nix_task_prepare(spank_t sp)
 	}
 	if (rc == 0)
 		return 0;
+	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
 	/* The site's default store applies to those who have one. */
 	bool is_default = !nix_plugin.req.store_given;
 
@@ -188,35 +189,21 @@ int nix_task_prepare(spank_t sp)
 }
 
 /* --nix-profile: PATH/bin in front of the task's PATH, in the given order.
- * Slurm looks the command up in this PATH after task_init. */
+ * Slurm looks the command up in this PATH after task_init. The profiles
+ * were resolved with the view, from the job's user as Slurm knows it. */
 static int prepend_profiles(spank_t sp)
 {
-	static char list[NIX_LIST_ARG_MAX], path[NIX_LIST_ARG_MAX + 8192];
-	char bins[NIX_LIST_ARG_MAX + 8192] = "", dir[PATH_MAX], home[PATH_MAX];
-	struct nix_err err;
-	char *save = NULL;
-	size_t o = 0;
+	static char path[128 * 1024], out[NIX_LIST_ARG_MAX + sizeof(path)];
 
-	if (!nix_plugin.req.profile[0])
+	if (!nix_plugin.profile[0])
 		return 0;
-	if (spank_getenv(sp, "HOME", home, sizeof(home)) != ESPANK_SUCCESS)
-		home[0] = '\0';
-	snprintf(list, sizeof(list), "%s", nix_plugin.req.profile);
-	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		if (nix_path_expand(p, home, NULL, dir, sizeof(dir), &err) < 0) {
-			slurm_error("nix: --nix-profile=%s: %s: %s", nix_plugin.req.profile, p, err.msg);
-			return -1;
-		}
-		o += snprintf(bins + o, sizeof(bins) - o, "%s/bin:", dir);
-		if (o >= sizeof(bins))
-			return -1;
-	}
-	if (spank_getenv(sp, "PATH", path + 0, sizeof(path)) != ESPANK_SUCCESS)
+	if (spank_getenv(sp, "PATH", path, sizeof(path)) != ESPANK_SUCCESS)
 		path[0] = '\0';
-	snprintf(bins + o, sizeof(bins) - o, "%s", path);
-	if (!path[0] && o)
-		bins[o - 1] = '\0';
-	return spank_setenv(sp, "PATH", bins, 1) == ESPANK_SUCCESS ? 0 : -1;
+	if (nix_profile_task_path(nix_plugin.profile, path, out, sizeof(out)) < 0) {
+		slurm_error("nix: --nix-profile: the task's PATH would be too long");
+		return -1;
+	}
+	return spank_setenv(sp, "PATH", out, 1) == ESPANK_SUCCESS ? 0 : -1;
 }
 
 int nix_task_enter(spank_t sp)
@@ -224,9 +211,10 @@ int nix_task_enter(spank_t sp)
 	struct nix_err err;
 	int rc = 0;
 
-	(void)sp;
 	if (spank_context() != S_CTX_REMOTE)
 		return 0;
+	if (nix_options_export(sp) < 0)
+		return -1;
 	if (nix_plugin.task_error[0]) {
 		slurm_error("nix: %s", nix_plugin.task_error);
 		return -1;
