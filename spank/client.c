@@ -35,6 +35,21 @@ static int check_closure(const struct nix_view *view, const struct nix_store *st
 	return 0;
 }
 
+/* A writable store is for one-node jobs: an srun in a bigger allocation is
+ * refused before it starts (the node checks again, per job). */
+static int check_writable(const struct nix_view *view)
+{
+	const char *nodes = getenv("SLURM_JOB_NUM_NODES");
+
+	if (!view->writable || spank_context() != S_CTX_LOCAL || !getenv("SLURM_JOB_ID") ||
+	    !nodes || strtoul(nodes, NULL, 10) <= 1)
+		return 0;
+	slurm_error("nix: --nix-writable: a writable store is for one-node jobs "
+		    "(its database must not be shared); job %s has %s nodes",
+		    getenv("SLURM_JOB_ID"), nodes);
+	return -1;
+}
+
 int nix_client_check(spank_t sp)
 {
 	struct nix_view view;
@@ -59,6 +74,8 @@ int nix_client_check(spank_t sp)
 		slurm_error("nix: %s", err.msg);
 		return -1;
 	}
+	if (rc == 1 && check_writable(&view) < 0)
+		return -1;
 	if (rc == 0 || !nix_plugin.cfg.check_on_submit)
 		return 0;
 	if (nix_store_open(view.store, getuid(), &store, &err) < 0) {

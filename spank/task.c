@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nix_db_lock.h"
 #include "nix_job.h"
 #include "nix_path.h"
 #include "slurm_paths.h"
@@ -121,6 +122,24 @@ out:
 	return rc;
 }
 
+/* --nix-writable is per job: S_JOB_NNODES is only the step's count. The
+ * batch step's SLURM_JOB_NUM_NODES is Slurm's own (slurmstepd sets it from
+ * the launch message, over the user's); an srun step's comes from srun, the
+ * user's to change. It only ever makes us refuse, and the store's lock,
+ * taken in task_init, stops two nodes writing at once whatever it says. */
+static uint32_t job_nnodes(spank_t sp, uint32_t step_nnodes)
+{
+	char value[32], *end;
+	unsigned long n;
+
+	if (spank_getenv(sp, "SLURM_JOB_NUM_NODES", value, sizeof(value)) != ESPANK_SUCCESS)
+		return step_nnodes;
+	n = strtoul(value, &end, 10);
+	if (end == value || *end || n > UINT32_MAX)
+		return step_nnodes;
+	return n > step_nnodes ? (uint32_t)n : step_nnodes;
+}
+
 int nix_task_prepare(spank_t sp)
 {
 	struct job_user u;
@@ -157,12 +176,16 @@ int nix_task_prepare(spank_t sp)
 
 	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT)
 		return 0;
-	if (view.writable && u.nnodes > 1) {
+	if (view.writable && job_nnodes(sp, u.nnodes) > 1) {
 		task_fail("%s", "--nix-writable: a writable store is for one-node jobs (its database must not be shared)");
 		return 0;
 	}
 
 	nix_node_name(sp, node, sizeof(node));
+	if (view.writable)
+		snprintf(nix_plugin.writer, sizeof(nix_plugin.writer), "job %u on node %s",
+			 u.jobid, node);
+	snprintf(nix_plugin.mountpoint, sizeof(nix_plugin.mountpoint), "%s", view.mountpoint);
 	struct nix_ids ids = {
 		.uid = u.uid, .gid = u.gid,
 		.groups = u.groups, .ngroups = u.ngroups,
@@ -206,6 +229,22 @@ static int prepend_profiles(spank_t sp)
 	return spank_setenv(sp, "PATH", out, 1) == ESPANK_SUCCESS ? 0 : -1;
 }
 
+/* --nix-writable: one writer per store. The task, as the user and inside
+ * the view, holds the store's big-lock shared until it exits (the fd stays
+ * open across exec); another job's or another node's task is refused. */
+static int hold_store_lock(void)
+{
+	struct nix_err err;
+
+	if (!nix_plugin.writer[0])
+		return 0;
+	if (nix_db_lock_writable(nix_plugin.mountpoint, nix_plugin.writer, &err) < 0) {
+		slurm_error("nix: --nix-writable: %s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 int nix_task_enter(spank_t sp)
 {
 	struct nix_err err;
@@ -223,6 +262,8 @@ int nix_task_enter(spank_t sp)
 		return 0;
 	if (nix_ns_join(&nix_plugin.ns, &err) < 0) {
 		slurm_error("nix: %s", err.msg);
+		rc = -1;
+	} else if (hold_store_lock() < 0) {
 		rc = -1;
 	} else if (prepend_profiles(sp) < 0) {
 		rc = -1;
