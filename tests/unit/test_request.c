@@ -308,6 +308,25 @@ START_TEST(quote_elides_in_the_middle)
 }
 END_TEST
 
+START_TEST(error_lines_keep_their_reason)
+{
+	struct nix_err err;
+	char big[3001];
+
+	memset(big, 'd', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(nix_err_set(&err, "/home/%s/missing does not exist", big), -1);
+	ck_assert_uint_lt(strlen(err.msg), NIX_ERR_MAX);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/home/ddd"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "d...d"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "ddd/missing does not exist"));
+	nix_err_errno(&err, 2, "cannot open /%s", big);
+	ck_assert_ptr_nonnull(strstr(err.msg, "ddd: No such file or directory"));
+	nix_err_errno(&err, 2, "short");
+	ck_assert_str_eq(err.msg, "short: No such file or directory");
+}
+END_TEST
+
 /* issue 9, bug 7: up to the documented limit, or refused: never cut. */
 START_TEST(request_long_values_accepted_or_refused)
 {
@@ -452,6 +471,7 @@ int main(void)
 	tcase_add_test(tc, request_hide_and_closure);
 	tcase_add_test(tc, slurm_paths_from_a_conf);
 	tcase_add_test(tc, quote_elides_in_the_middle);
+	tcase_add_test(tc, error_lines_keep_their_reason);
 	tcase_add_test(tc, request_long_values_accepted_or_refused);
 	tcase_add_test(tc, request_none_drops_inherited);
 	tcase_add_test(tc, request_profile_resolved_like_store);
