@@ -22,23 +22,26 @@ static void option_env_name(enum nix_opt id, char *out, size_t len)
 
 /* Did this value come from the job rather than the command line? On the
  * node every value counts as inherited: srun/sbatch/salloc refused the
- * conflicts already. In a client, Slurm first replays each option found in
- * the environment exactly once (spank_process_env_options), then the
- * command line: so an option's first call, with its environment value, is
- * the inherited one. */
+ * conflicts already. In a client, Slurm replays the options found in the
+ * environment (spank_process_env_options, maybe once per het component)
+ * before the command line: a call carrying the environment's value, before
+ * any other value was seen, is inherited. (A command-line value equal to
+ * the inherited one counts as inherited too: the same thing.) */
 static bool came_from_job(enum nix_opt id, const char *arg, int remote)
 {
-	static bool seen[NIX_OPT_COUNT];
+	static bool given[NIX_OPT_COUNT];
 	char name[96];
 	const char *env;
-	bool first = !seen[id];
+	bool inherited;
 
 	if (remote)
 		return true;
-	seen[id] = true;
 	option_env_name(id, name, sizeof(name));
 	env = getenv(name);
-	return first && env && (id == NIX_OPT_WRITABLE || !strcmp(env, arg));
+	inherited = !given[id] && env && (id == NIX_OPT_WRITABLE || !strcmp(env, arg));
+	if (!inherited)
+		given[id] = true;
+	return inherited;
 }
 
 /* Values are checked later, where the user's home is known: srun/sbatch
