@@ -1,6 +1,7 @@
 #include "nix_error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A control character as text: "\n", "\t", "\r", "\e", else "\xNN". */
@@ -44,27 +45,55 @@ size_t nix_escape(const char *in, char *out, size_t outlen)
 	return o;
 }
 
-/* Messages quote paths and values a user chose: a newline or an escape
- * sequence in them must not forge a line in slurmd's log or drive a
- * terminal. Our own format strings hold no control characters, so
- * escaping the whole message is the same as escaping every value in it;
- * escaping is idempotent, so messages quoting messages stay readable. */
-static void escape_msg(struct nix_err *err)
-{
-	char raw[NIX_ERR_MAX];
-
-	if (!nix_has_control(err->msg))
-		return;
-	memcpy(raw, err->msg, sizeof(raw));
-	nix_escape(raw, err->msg, sizeof(err->msg));
-}
-
 bool nix_has_control(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (is_control(*p))
 			return true;
 	return false;
+}
+
+/* A message longer than err->msg keeps its head and its tail around "...":
+ * the reason comes last, after the user's (maybe very long) value. */
+static void set_msg(struct nix_err *err, const char *msg, size_t len)
+{
+	const size_t head = (NIX_ERR_MAX - 4) / 3, tail = NIX_ERR_MAX - 4 - head;
+
+	if (len < NIX_ERR_MAX) {
+		memcpy(err->msg, msg, len + 1);
+		return;
+	}
+	memcpy(err->msg, msg, head);
+	memcpy(err->msg + head, "...", 3);
+	memcpy(err->msg + head + 3, msg + len - tail, tail + 1);
+}
+
+static void format(struct nix_err *err, const char *suffix, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *full = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory formatting an error");
+		return;
+	}
+	if (suffix && asprintf(&full, "%s: %s", msg, suffix) >= 0) {
+		free(msg);
+		msg = full;
+	}
+	/* Messages quote paths and values a user chose: a newline or an
+	 * escape sequence in them must not forge a line in slurmd's log or
+	 * drive a terminal. Our own format strings hold no control
+	 * characters, so escaping the whole message escapes every value. */
+	size_t room = 4 * strlen(msg) + 1;
+	char *escaped = malloc(room);
+
+	if (escaped) {
+		nix_escape(msg, escaped, room);
+		free(msg);
+		msg = escaped;
+	}
+	set_msg(err, msg, strlen(msg));
+	free(msg);
 }
 
 int nix_err_set(struct nix_err *err, const char *fmt, ...)
@@ -74,24 +103,19 @@ int nix_err_set(struct nix_err *err, const char *fmt, ...)
 	if (!err)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	format(err, NULL, fmt, ap);
 	va_end(ap);
-	escape_msg(err);
 	return -1;
 }
 
 int nix_err_errno(struct nix_err *err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
-	size_t len;
 
 	if (!err)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	format(err, strerror(errnum), fmt, ap);
 	va_end(ap);
-	len = strlen(err->msg);
-	snprintf(err->msg + len, sizeof(err->msg) - len, ": %s", strerror(errnum));
-	escape_msg(err);
 	return -1;
 }

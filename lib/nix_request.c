@@ -2,22 +2,112 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "closure.h"
 #include "nix_path.h"
 
-/* Options that only make sense with a store. */
+_Static_assert(NIX_LIST_ARG_MAX == CLOSURE_ARG_MAX + 1,
+	       "--nix-closure takes what the closure parser takes");
+
+static const char *const opt_names[NIX_OPT_COUNT] = {
+	"nix-store", "nix-writable", "nix-closure", "nix-profile", "nix-hide",
+};
+
+const char *nix_opt_name(enum nix_opt opt)
+{
+	return opt < NIX_OPT_COUNT ? opt_names[opt] : "nix-?";
+}
+
+/* The value in one line, control characters escaped, then shortened. */
+const char *nix_quote(const char *value, char out[NIX_QUOTE_MAX])
+{
+	const size_t keep = (NIX_QUOTE_MAX - 4) / 2; /* head and tail, "..." */
+	size_t room = 4 * strlen(value) + 1, len;
+	char *esc = malloc(room);
+
+	if (!esc) {
+		snprintf(out, NIX_QUOTE_MAX, "(a value too long to quote)");
+		return out;
+	}
+	len = nix_escape(value, esc, room);
+	if (len < NIX_QUOTE_MAX) {
+		memcpy(out, esc, len + 1);
+	} else {
+		memcpy(out, esc, keep);
+		memcpy(out + keep, "...", 3);
+		memcpy(out + keep + 3, esc + len - keep, keep);
+		out[2 * keep + 3] = '\0';
+	}
+	free(esc);
+	return out;
+}
+
+static char *opt_value(struct nix_request *req, enum nix_opt opt, size_t *size)
+{
+	switch (opt) {
+	case NIX_OPT_STORE: *size = sizeof(req->store); return req->store;
+	case NIX_OPT_CLOSURE: *size = sizeof(req->closure); return req->closure;
+	case NIX_OPT_PROFILE: *size = sizeof(req->profile); return req->profile;
+	case NIX_OPT_HIDE: *size = sizeof(req->hide); return req->hide;
+	default: *size = 0; return NULL;
+	}
+}
+
+void nix_request_set(struct nix_request *req, enum nix_opt opt, const char *value,
+		     bool inherited)
+{
+	const char *arg = value ? value : "";
+	size_t size, len = strlen(arg);
+	char *dst = opt_value(req, opt, &size);
+	char q[NIX_QUOTE_MAX];
+
+	if (opt >= NIX_OPT_COUNT)
+		return;
+	req->inherited[opt] = inherited;
+	if (opt == NIX_OPT_WRITABLE) {
+		req->writable = true;
+		return;
+	}
+	if (len >= size) {
+		if (!req->error[0])
+			snprintf(req->error, sizeof(req->error),
+				 "--%s=%s: %zu bytes, longer than the %zu this option takes",
+				 opt_names[opt], nix_quote(arg, q), len, size - 1);
+		return;
+	}
+	if (opt == NIX_OPT_HIDE && !*arg)
+		arg = "none";
+	memcpy(dst, arg, strlen(arg) + 1);
+	if (opt == NIX_OPT_STORE)
+		req->store_given = true;
+	if (opt == NIX_OPT_CLOSURE)
+		req->closure_given = true;
+}
+
+static bool is_none(const char *value)
+{
+	return !strcmp(value, "none");
+}
+
+/* Options that only make sense with a store: refused when given here,
+ * dropped when inherited (a job's bare step, --nix-store=none). */
 static int no_store(const struct nix_request *req, struct nix_err *err)
 {
-	if (req->writable)
+	const bool *inh = req->inherited;
+	char q[NIX_QUOTE_MAX];
+
+	if (req->writable && !inh[NIX_OPT_WRITABLE])
 		return nix_err_set(err, "--nix-writable: needs --nix-store");
-	if (req->closure_given)
-		return nix_err_set(err, "--nix-closure=%s: needs --nix-store", req->closure);
-	if (req->profile[0])
-		return nix_err_set(err, "--nix-profile=%s: needs --nix-store", req->profile);
-	if (req->hide[0] && strcmp(req->hide, "none"))
-		return nix_err_set(err, "--nix-hide=%s: needs --nix-store", req->hide);
+	if (req->closure_given && !inh[NIX_OPT_CLOSURE] && !is_none(req->closure))
+		return nix_err_set(err, "--nix-closure=%s: needs --nix-store",
+				   nix_quote(req->closure, q));
+	if (req->profile[0] && !inh[NIX_OPT_PROFILE] && !is_none(req->profile))
+		return nix_err_set(err, "--nix-profile=%s: needs --nix-store",
+				   nix_quote(req->profile, q));
+	if (req->hide[0] && !inh[NIX_OPT_HIDE] && !is_none(req->hide))
+		return nix_err_set(err, "--nix-hide=%s: needs --nix-store", nix_quote(req->hide, q));
 	return 0;
 }
 
@@ -28,27 +118,55 @@ static int resolve_hide(const struct nix_config *cfg, const struct nix_request *
 {
 	const char *arg = req->hide[0] ? req->hide : cfg->hide_default;
 	const char *opt = req->hide[0] ? "--nix-hide" : "hide";
-	char list[NIX_ARG_MAX], norm[PATH_MAX];
+	char list[NIX_ARG_MAX], norm[PATH_MAX], q[NIX_QUOTE_MAX], qp[NIX_QUOTE_MAX];
 	char *save = NULL;
 	size_t o = 0;
 
-	if (!arg[0] || !strcmp(arg, "none"))
+	if (!arg[0] || is_none(arg))
 		return 0;
 	snprintf(list, sizeof(list), "%s", arg);
 	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		struct nix_err perr;
 
 		if (nix_path_normalize(p, norm, sizeof(norm), &perr) < 0)
-			return nix_err_set(err, "%s=%s: %s: %s", opt, arg, p, perr.msg);
+			return nix_err_set(err, "%s=%s: %s: %s", opt, nix_quote(arg, q),
+					   nix_quote(p, qp), perr.msg);
 		if (!strcmp(norm, "/"))
-			return nix_err_set(err, "%s=%s: cannot hide /", opt, arg);
+			return nix_err_set(err, "%s=%s: cannot hide /", opt, nix_quote(arg, q));
 		if (nix_path_has_prefix(view->mountpoint, norm) ||
 		    nix_path_has_prefix(norm, view->mountpoint))
-			return nix_err_set(err, "%s=%s: %s would hide the store at %s", opt, arg,
-					   norm, view->mountpoint);
+			return nix_err_set(err, "%s=%s: %s would hide the store at %s", opt,
+					   nix_quote(arg, q), nix_quote(norm, qp), view->mountpoint);
 		o += snprintf(view->hide + o, sizeof(view->hide) - o, "%s%s", o ? "," : "", norm);
 		if (o >= sizeof(view->hide))
-			return nix_err_set(err, "%s=%s: list too long", opt, arg);
+			return nix_err_set(err, "%s=%s: list too long", opt, nix_quote(arg, q));
+	}
+	return 0;
+}
+
+/* --nix-profile: each PATH expanded like --nix-store (~, %h, %u from the
+ * job's user) and normalized, so a relative path fails before queueing. */
+static int resolve_profile(const struct nix_request *req, const char *home,
+			   const char *user, struct nix_view *view, struct nix_err *err)
+{
+	char list[NIX_LIST_ARG_MAX], dir[PATH_MAX], q[NIX_QUOTE_MAX], qp[NIX_QUOTE_MAX];
+	char *save = NULL;
+	size_t o = 0;
+
+	if (!req->profile[0] || is_none(req->profile))
+		return 0;
+	snprintf(list, sizeof(list), "%s", req->profile);
+	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		struct nix_err perr;
+
+		if (nix_path_expand(p, home, user, dir, sizeof(dir), &perr) < 0)
+			return nix_err_set(err, "--nix-profile=%s: %s: %s",
+					   nix_quote(req->profile, q), nix_quote(p, qp), perr.msg);
+		o += snprintf(view->profile + o, sizeof(view->profile) - o, "%s%s",
+			      o ? "," : "", dir);
+		if (o >= sizeof(view->profile))
+			return nix_err_set(err, "--nix-profile=%s: list too long once expanded",
+					   nix_quote(req->profile, q));
 	}
 	return 0;
 }
@@ -59,12 +177,25 @@ static int check_closure(const struct nix_view *view, const char *arg,
 {
 	struct closure_spec_list specs = { 0 };
 	struct nix_err cerr;
-	char store_dir[PATH_MAX + 8];
+	char store_dir[PATH_MAX + 8], q[NIX_QUOTE_MAX];
 
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	if (closure_spec_parse(arg, store_dir, &specs, &cerr) < 0)
-		return nix_err_set(err, "--nix-closure=%s: %s", arg, cerr.msg);
+		return nix_err_set(err, "--nix-closure=%s: %s", nix_quote(arg, q), cerr.msg);
 	closure_spec_list_free(&specs);
+	return 0;
+}
+
+static int resolve_closure(const struct nix_request *req, struct nix_view *view,
+			   struct nix_err *err)
+{
+	if (!req->closure_given || is_none(req->closure))
+		return 0;
+	if (req->writable)
+		return nix_err_set(err, "--nix-closure: a closure view is read-only: drop --nix-writable");
+	if (check_closure(view, req->closure, err) < 0)
+		return -1;
+	snprintf(view->closure, sizeof(view->closure), "%s", req->closure);
 	return 0;
 }
 
@@ -75,18 +206,21 @@ int nix_request_resolve(const struct nix_config *cfg,
 {
 	struct nix_err perr;
 	const char *arg;
+	char q[NIX_QUOTE_MAX];
 
 	memset(view, 0, sizeof(*view));
+	if (req->error[0])
+		return nix_err_set(err, "%s", req->error);
 	if (req->store_given) {
 		arg = req->store;
-		snprintf(view->origin, sizeof(view->origin), "--nix-store=%s", arg);
+		snprintf(view->origin, sizeof(view->origin), "--nix-store=%s", nix_quote(arg, q));
 	} else if (cfg->default_store[0]) {
 		arg = cfg->default_store;
-		snprintf(view->origin, sizeof(view->origin), "default_store=%s", arg);
+		snprintf(view->origin, sizeof(view->origin), "default_store=%s", nix_quote(arg, q));
 	} else {
 		return no_store(req, err);
 	}
-	if (!strcmp(arg, "none"))
+	if (is_none(arg))
 		return no_store(req, err);
 
 	if (nix_path_expand(arg, home, user, view->store, sizeof(view->store), &perr) < 0)
@@ -98,16 +232,38 @@ int nix_request_resolve(const struct nix_config *cfg,
 		return nix_err_set(err, "--nix-writable: this site allows read-only stores only");
 	view->writable = req->writable;
 	snprintf(view->mountpoint, sizeof(view->mountpoint), "%s", cfg->mountpoint);
-	if (req->closure_given) {
-		if (req->writable)
-			return nix_err_set(err, "--nix-closure: a closure view is read-only: drop --nix-writable");
-		if (check_closure(view, req->closure, err) < 0)
-			return -1;
-		snprintf(view->closure, sizeof(view->closure), "%s", req->closure);
-	}
-	if (resolve_hide(cfg, req, view, err) < 0)
+	if (resolve_closure(req, view, err) < 0 || resolve_hide(cfg, req, view, err) < 0 ||
+	    resolve_profile(req, home, user, view, err) < 0)
 		return -1;
 	return 1;
+}
+
+int nix_profile_task_path(const char *profiles, const char *path, char *out,
+			  size_t outlen)
+{
+	const char *p = profiles;
+	size_t o = 0;
+
+	out[0] = '\0';
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len) {
+			int n = snprintf(out + o, outlen - o, "%.*s/bin:", (int)len, p);
+
+			if (n < 0 || (size_t)n >= outlen - o)
+				return -1;
+			o += (size_t)n;
+		}
+		p += len + (p[len] == ',');
+	}
+	if (path && *path) {
+		if (snprintf(out + o, outlen - o, "%s", path) >= (int)(outlen - o))
+			return -1;
+	} else if (o) {
+		out[o - 1] = '\0'; /* no trailing ':' (it would mean the cwd) */
+	}
+	return 0;
 }
 
 void nix_view_store_dir(const struct nix_view *view, char *out, size_t outlen)

@@ -13,8 +13,14 @@
 #include "nix_config.h"
 #include "nix_error.h"
 
-#define NIX_ARG_MAX 4096
-#define NIX_LIST_ARG_MAX 16384 /* --nix-closure, --nix-profile */
+/* The longest values accepted, in bytes (the documented limits). A longer
+ * value is refused, never cut: a cut list would silently lose its tail. */
+#define NIX_ARG_MAX 4096        /* --nix-store, --nix-hide: up to 4,095 */
+#define NIX_LIST_ARG_MAX 65537  /* --nix-closure, --nix-profile: up to 65,536 */
+#define NIX_QUOTE_MAX 128       /* a value quoted in an error line, elided */
+
+enum nix_opt { NIX_OPT_STORE, NIX_OPT_WRITABLE, NIX_OPT_CLOSURE, NIX_OPT_PROFILE,
+	       NIX_OPT_HIDE, NIX_OPT_COUNT };
 
 struct nix_request {
 	bool store_given;        /* --nix-store given, even empty */
@@ -24,6 +30,10 @@ struct nix_request {
 	char closure[NIX_LIST_ARG_MAX]; /* --nix-closure=SPEC[,SPEC...] */
 	char profile[NIX_LIST_ARG_MAX]; /* --nix-profile=PATH[,PATH...] */
 	char hide[NIX_ARG_MAX];         /* --nix-hide=PATH[,PATH...], "" = the site's */
+	/* Passed down from the job (sbatch/salloc or the enclosing step), not
+	 * given on this command line: --nix-store=none drops these silently. */
+	bool inherited[NIX_OPT_COUNT];
+	char error[NIX_ERR_MAX]; /* a value refused while setting it (too long) */
 };
 
 struct nix_view {
@@ -33,16 +43,42 @@ struct nix_view {
 	bool writable;
 	char closure[NIX_LIST_ARG_MAX]; /* SPEC list; "" = the whole store */
 	char hide[NIX_ARG_MAX];         /* normalized, comma-separated; "" = none */
+	/* --nix-profile, expanded and normalized, comma-separated; "" = none.
+	 * Not part of the mount namespace: nix_view_describe leaves it out. */
+	char profile[NIX_LIST_ARG_MAX];
 };
+
+/* The option's name without "--", e.g. "nix-store". */
+const char *nix_opt_name(enum nix_opt opt);
+
+/* Record one option as Slurm hands it to the plugin. inherited: it came
+ * from the job's environment rather than this command line. A value
+ * longer than the option takes is not stored; req->error says so, and
+ * nix_request_resolve refuses the request. */
+void nix_request_set(struct nix_request *req, enum nix_opt opt, const char *value,
+		     bool inherited);
+
+/* A user's value for an error line: as is when short, else its head and
+ * tail around "...", so that the reason after it stays readable. */
+const char *nix_quote(const char *value, char out[NIX_QUOTE_MAX]);
 
 /* Resolve a request. Returns 1 and fills view when the job gets a store,
  * 0 when it gets none (no option and no default, or --nix-store=none), -1 on
  * a user error; err then reads "--nix-store=ARG: reason". home and user are
- * the job user's. */
+ * the job user's (from Slurm and passwd, never the job's environment): they
+ * expand ~, %h and %u in --nix-store and --nix-profile. --nix-store=none
+ * drops every inherited option; given on the same command line, the others
+ * are refused. --nix-closure=none and --nix-profile=none drop inherited ones. */
 int nix_request_resolve(const struct nix_config *cfg,
 			const struct nix_request *req, const char *home,
 			const char *user, struct nix_view *view,
 			struct nix_err *err);
+
+/* PATH for a task: "P/bin:" for each P of a view's comma-separated profile
+ * list, in order, then path (may be NULL or empty). Returns -1 when out is
+ * too small. */
+int nix_profile_task_path(const char *profiles, const char *path, char *out,
+			  size_t outlen);
 
 /* The directory holding the store's paths in the view: "<mountpoint>/store". */
 void nix_view_store_dir(const struct nix_view *view, char *out, size_t outlen);

@@ -19,24 +19,35 @@
  * when the allocation was submitted). */
 static int check_closure(const struct nix_view *view, const struct nix_store *store)
 {
-	const char *inherited = getenv("SLURM_SPANK__SLURM_SPANK_OPTION_nix_nix_closure");
 	struct nix_err err;
-	char store_dir[PATH_MAX + 8];
+	char store_dir[PATH_MAX + 8], q[NIX_QUOTE_MAX];
 
 	if (!view->closure[0])
 		return 0;
-	if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID") && inherited &&
-	    !strcmp(inherited, view->closure))
+	if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID") &&
+	    nix_plugin.req.inherited[NIX_OPT_CLOSURE])
 		return 0;
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	if (closure_view_check(store, store_dir, view->closure, &err) < 0) {
-		char q[NIX_LIST_ARG_MAX];
-
-		nix_escape(view->closure, q, sizeof(q)); /* one line, whatever it holds */
-		slurm_error("nix: --nix-closure=%s: %s", q, err.msg);
+		slurm_error("nix: --nix-closure=%s: %s", nix_quote(view->closure, q), err.msg);
 		return -1;
 	}
 	return 0;
+}
+
+/* A writable store is for one-node jobs: an srun in a bigger allocation is
+ * refused before it starts (the node checks again, per job). */
+static int check_writable(const struct nix_view *view)
+{
+	const char *nodes = getenv("SLURM_JOB_NUM_NODES");
+
+	if (!view->writable || spank_context() != S_CTX_LOCAL || !getenv("SLURM_JOB_ID") ||
+	    !nodes || strtoul(nodes, NULL, 10) <= 1)
+		return 0;
+	slurm_error("nix: --nix-writable: a writable store is for one-node jobs "
+		    "(its database must not be shared); job %s has %s nodes",
+		    getenv("SLURM_JOB_ID"), nodes);
+	return -1;
 }
 
 int nix_client_check(spank_t sp)
@@ -63,6 +74,8 @@ int nix_client_check(spank_t sp)
 		slurm_error("nix: %s", err.msg);
 		return -1;
 	}
+	if (rc == 1 && check_writable(&view) < 0)
+		return -1;
 	if (rc == 0 || !nix_plugin.cfg.check_on_submit)
 		return 0;
 	if (nix_store_open(view.store, getuid(), &store, &err) < 0) {

@@ -9,35 +9,50 @@
 
 #include "plugin.h"
 
-enum option_id { OPT_STORE, OPT_WRITABLE, OPT_CLOSURE, OPT_PROFILE, OPT_HIDE };
+/* Slurm passes an option down as SLURM_SPANK__SLURM_SPANK_OPTION_<plugin>_
+ * <option> (non-alphanumerics as '_'): sbatch and salloc put it in the
+ * job's environment, srun reads it back before its command line. */
+static void option_env_name(enum nix_opt id, char *out, size_t len)
+{
+	snprintf(out, len, "SLURM_SPANK__SLURM_SPANK_OPTION_nix_%s", nix_opt_name(id));
+	for (char *c = out; *c; c++)
+		if (*c == '-')
+			*c = '_';
+}
+
+/* Did this value come from the job rather than the command line? On the
+ * node every value counts as inherited: srun/sbatch/salloc refused the
+ * conflicts already. In a client, Slurm replays the options found in the
+ * environment (spank_process_env_options, maybe once per het component)
+ * before the command line: a call carrying the environment's value, before
+ * any other value was seen, is inherited. (A command-line value equal to
+ * the inherited one counts as inherited too: the same thing.) */
+static bool came_from_job(enum nix_opt id, const char *arg, int remote)
+{
+	static bool given[NIX_OPT_COUNT];
+	char name[96];
+	const char *env;
+	bool inherited;
+
+	if (remote)
+		return true;
+	option_env_name(id, name, sizeof(name));
+	env = getenv(name);
+	inherited = !given[id] && env && (id == NIX_OPT_WRITABLE || !strcmp(env, arg));
+	if (!inherited)
+		given[id] = true;
+	return inherited;
+}
 
 /* Values are checked later, where the user's home is known: srun/sbatch
- * check them in init_post_opt, the node in task_init_privileged. */
+ * check them in init_post_opt, the node in task_init_privileged. A value
+ * too long is remembered and refused there with a short quote: returning
+ * -1 here would make Slurm print the whole value. */
 static int set_option(int id, const char *optarg, int remote)
 {
-	struct nix_request *req = &nix_plugin.req;
 	const char *arg = optarg ? optarg : "";
 
-	(void)remote;
-	switch (id) {
-	case OPT_STORE:
-		snprintf(req->store, sizeof(req->store), "%s", arg);
-		req->store_given = true;
-		break;
-	case OPT_WRITABLE:
-		req->writable = true;
-		break;
-	case OPT_CLOSURE:
-		snprintf(req->closure, sizeof(req->closure), "%s", arg);
-		req->closure_given = true;
-		break;
-	case OPT_PROFILE:
-		snprintf(req->profile, sizeof(req->profile), "%s", arg);
-		break;
-	case OPT_HIDE:
-		snprintf(req->hide, sizeof(req->hide), "%s", *arg ? arg : "none");
-		break;
-	}
+	nix_request_set(&nix_plugin.req, id, arg, came_from_job(id, arg, remote));
 	nix_plugin.options_used = true;
 	return 0;
 }
@@ -46,31 +61,32 @@ static struct spank_option options[] = {
 	{
 		"nix-store", "DIR",
 		"[nix] The Nix store in DIR (as made by `nix --store DIR`) at "
-		"/nix, read-only, for every task. none: no store.",
-		1, OPT_STORE, set_option,
+		"/nix, read-only, for every task. none: no store (and none of "
+		"the job's other nix options).",
+		1, NIX_OPT_STORE, set_option,
 	},
 	{
 		"nix-writable", NULL,
 		"[nix] The store read-write (one-node jobs only).",
-		0, OPT_WRITABLE, set_option,
+		0, NIX_OPT_WRITABLE, set_option,
 	},
 	{
 		"nix-closure", "SPEC[,SPEC...]",
 		"[nix] Only these closures in /nix/store. SPEC: a store path, "
-		"a `nix-store -qR` list or a closureInfo dir.",
-		1, OPT_CLOSURE, set_option,
+		"a `nix-store -qR` list or a closureInfo dir. none: the whole store.",
+		1, NIX_OPT_CLOSURE, set_option,
 	},
 	{
 		"nix-profile", "PATH[,PATH...]",
 		"[nix] Put PATH/bin (a store path or a profile) first "
-		"in the tasks' PATH.",
-		1, OPT_PROFILE, set_option,
+		"in the tasks' PATH. none: no profile.",
+		1, NIX_OPT_PROFILE, set_option,
 	},
 	{
 		"nix-hide", "PATH[,PATH...]",
 		"[nix] Hide these host directories (e.g. /usr,/opt) behind "
 		"empty ones. none: hide nothing.",
-		1, OPT_HIDE, set_option,
+		1, NIX_OPT_HIDE, set_option,
 	},
 };
 
@@ -88,22 +104,61 @@ int nix_options_register(spank_t sp)
 	return 0;
 }
 
+/* Big enough for any environment string the kernel passes (MAX_ARG_STRLEN),
+ * so a value too long for its option is seen, and refused, whole. */
+static char env_value[128 * 1024 + 1];
+
 /* The batch step gets options only through its environment, and
  * --export=NONE drops all but the SLURM_SPANK_ copies: read those. */
 void nix_options_from_job_env(spank_t sp)
 {
-	static char value[NIX_LIST_ARG_MAX];
 	char name[96];
 
 	if (nix_plugin.options_used)
 		return;
-	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
-		snprintf(name, sizeof(name), "SLURM_SPANK__SLURM_SPANK_OPTION_nix_%s",
-			 options[i].name);
-		for (char *c = name; *c; c++)
-			if (*c == '-')
-				*c = '_';
-		if (spank_getenv(sp, name, value, sizeof(value)) == ESPANK_SUCCESS)
-			set_option(options[i].val, value, 1);
+	for (enum nix_opt id = 0; id < NIX_OPT_COUNT; id++) {
+		option_env_name(id, name, sizeof(name));
+		if (spank_getenv(sp, name, env_value, sizeof(env_value)) == ESPANK_SUCCESS)
+			set_option(id, env_value, 1);
 	}
+}
+
+/* The value a task's environment carries for an option: NULL for none. */
+static const char *exported_value(const struct nix_request *req, enum nix_opt id)
+{
+	bool no_store = req->store_given && !strcmp(req->store, "none");
+
+	if (no_store && id != NIX_OPT_STORE)
+		return NULL; /* dropped with the store */
+	switch (id) {
+	case NIX_OPT_STORE: return req->store_given ? req->store : NULL;
+	case NIX_OPT_WRITABLE: return req->writable ? "" : NULL;
+	case NIX_OPT_CLOSURE: return req->closure_given ? req->closure : NULL;
+	case NIX_OPT_PROFILE: return req->profile[0] ? req->profile : NULL;
+	case NIX_OPT_HIDE: return req->hide[0] ? req->hide : NULL;
+	default: return NULL;
+	}
+}
+
+/* A step's options, in its tasks' environment the way sbatch's reach a batch
+ * script: an srun run by a task inherits them (and may override them). */
+int nix_options_export(spank_t sp)
+{
+	char name[96];
+
+	if (!nix_plugin.options_used)
+		return 0;
+	for (enum nix_opt id = 0; id < NIX_OPT_COUNT; id++) {
+		const char *value = exported_value(&nix_plugin.req, id);
+		spank_err_t rc;
+
+		option_env_name(id, name, sizeof(name));
+		rc = value ? spank_setenv(sp, name, value, 1) : spank_unsetenv(sp, name);
+		if (rc != ESPANK_SUCCESS && rc != ESPANK_ENV_NOEXIST) {
+			slurm_error("nix: cannot pass --%s to the task's environment: %s",
+				    nix_opt_name(id), spank_strerror(rc));
+			return -1;
+		}
+	}
+	return 0;
 }

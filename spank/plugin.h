@@ -19,6 +19,9 @@ struct plugin {
 	bool options_used;
 	/* slurmstepd, per task: */
 	struct nix_ns ns;               /* the view to join, if any */
+	char profile[NIX_LIST_ARG_MAX]; /* the view's --nix-profile, resolved */
+	char writer[320];               /* --nix-writable: "job J on node N" */
+	char mountpoint[PATH_MAX];      /* where the view shows the store */
 	char task_error[NIX_ERR_MAX * 2]; /* reported by task_init */
 };
 
@@ -27,6 +30,7 @@ extern struct plugin nix_plugin;
 /* options.c */
 int nix_options_register(spank_t sp);
 void nix_options_from_job_env(spank_t sp);
+int nix_options_export(spank_t sp);
 
 /* client.c: srun, sbatch, salloc */
 int nix_client_check(spank_t sp);

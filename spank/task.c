@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nix_db_lock.h"
 #include "nix_job.h"
 #include "nix_path.h"
 #include "slurm_paths.h"
@@ -124,6 +125,24 @@ out:
 	return rc;
 }
 
+/* --nix-writable is per job: S_JOB_NNODES is only the step's count. The
+ * batch step's SLURM_JOB_NUM_NODES is Slurm's own (slurmstepd sets it from
+ * the launch message, over the user's); an srun step's comes from srun, the
+ * user's to change. It only ever makes us refuse, and the store's lock,
+ * taken in task_init, stops two nodes writing at once whatever it says. */
+static uint32_t job_nnodes(spank_t sp, uint32_t step_nnodes)
+{
+	char value[32], *end;
+	unsigned long n;
+
+	if (spank_getenv(sp, "SLURM_JOB_NUM_NODES", value, sizeof(value)) != ESPANK_SUCCESS)
+		return step_nnodes;
+	n = strtoul(value, &end, 10);
+	if (end == value || *end || n > UINT32_MAX)
+		return step_nnodes;
+	return n > step_nnodes ? (uint32_t)n : step_nnodes;
+}
+
 int nix_task_prepare(spank_t sp)
 {
 	struct job_user u;
@@ -154,17 +173,22 @@ int nix_task_prepare(spank_t sp)
 	}
 	if (rc == 0)
 		return 0;
+	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
 	/* The site's default store applies to those who have one. */
 	bool is_default = !nix_plugin.req.store_given;
 
 	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT)
 		return 0;
-	if (view.writable && u.nnodes > 1) {
+	if (view.writable && job_nnodes(sp, u.nnodes) > 1) {
 		task_fail("%s", "--nix-writable: a writable store is for one-node jobs (its database must not be shared)");
 		return 0;
 	}
 
 	nix_node_name(sp, node, sizeof(node));
+	if (view.writable)
+		snprintf(nix_plugin.writer, sizeof(nix_plugin.writer), "job %u on node %s",
+			 u.jobid, node);
+	snprintf(nix_plugin.mountpoint, sizeof(nix_plugin.mountpoint), "%s", view.mountpoint);
 	struct nix_ids ids = {
 		.uid = u.uid, .gid = u.gid,
 		.groups = u.groups, .ngroups = u.ngroups,
@@ -191,40 +215,37 @@ int nix_task_prepare(spank_t sp)
 }
 
 /* --nix-profile: PATH/bin in front of the task's PATH, in the given order.
- * Slurm looks the command up in this PATH after task_init. */
+ * Slurm looks the command up in this PATH after task_init. The profiles
+ * were resolved with the view, from the job's user as Slurm knows it. */
 static int prepend_profiles(spank_t sp)
 {
-	static char list[NIX_LIST_ARG_MAX], path[NIX_LIST_ARG_MAX + 8192];
-	char bins[NIX_LIST_ARG_MAX + 8192] = "", dir[PATH_MAX], home[PATH_MAX];
-	struct nix_err err;
-	char *save = NULL;
-	size_t o = 0;
+	static char path[128 * 1024], out[NIX_LIST_ARG_MAX + sizeof(path)];
 
-	if (!nix_plugin.req.profile[0])
+	if (!nix_plugin.profile[0])
 		return 0;
-	if (spank_getenv(sp, "HOME", home, sizeof(home)) != ESPANK_SUCCESS)
-		home[0] = '\0';
-	snprintf(list, sizeof(list), "%s", nix_plugin.req.profile);
-	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		if (nix_path_expand(p, home, NULL, dir, sizeof(dir), &err) < 0) {
-			char q[NIX_LIST_ARG_MAX], qp[NIX_LIST_ARG_MAX];
-
-			/* one line in slurmd's log, whatever they hold */
-			nix_escape(nix_plugin.req.profile, q, sizeof(q));
-			nix_escape(p, qp, sizeof(qp));
-			slurm_error("nix: --nix-profile=%s: %s: %s", q, qp, err.msg);
-			return -1;
-		}
-		o += snprintf(bins + o, sizeof(bins) - o, "%s/bin:", dir);
-		if (o >= sizeof(bins))
-			return -1;
-	}
-	if (spank_getenv(sp, "PATH", path + 0, sizeof(path)) != ESPANK_SUCCESS)
+	if (spank_getenv(sp, "PATH", path, sizeof(path)) != ESPANK_SUCCESS)
 		path[0] = '\0';
-	snprintf(bins + o, sizeof(bins) - o, "%s", path);
-	if (!path[0] && o)
-		bins[o - 1] = '\0';
-	return spank_setenv(sp, "PATH", bins, 1) == ESPANK_SUCCESS ? 0 : -1;
+	if (nix_profile_task_path(nix_plugin.profile, path, out, sizeof(out)) < 0) {
+		slurm_error("nix: --nix-profile: the task's PATH would be too long");
+		return -1;
+	}
+	return spank_setenv(sp, "PATH", out, 1) == ESPANK_SUCCESS ? 0 : -1;
+}
+
+/* --nix-writable: one writer per store. The task, as the user and inside
+ * the view, holds the store's big-lock shared until it exits (the fd stays
+ * open across exec); another job's or another node's task is refused. */
+static int hold_store_lock(void)
+{
+	struct nix_err err;
+
+	if (!nix_plugin.writer[0])
+		return 0;
+	if (nix_db_lock_writable(nix_plugin.mountpoint, nix_plugin.writer, &err) < 0) {
+		slurm_error("nix: --nix-writable: %s", err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 int nix_task_enter(spank_t sp)
@@ -232,9 +253,10 @@ int nix_task_enter(spank_t sp)
 	struct nix_err err;
 	int rc = 0;
 
-	(void)sp;
 	if (spank_context() != S_CTX_REMOTE)
 		return 0;
+	if (nix_options_export(sp) < 0)
+		return -1;
 	if (nix_plugin.task_error[0]) {
 		slurm_error("nix: %s", nix_plugin.task_error);
 		return -1;
@@ -243,6 +265,8 @@ int nix_task_enter(spank_t sp)
 		return 0;
 	if (nix_ns_join(&nix_plugin.ns, &err) < 0) {
 		slurm_error("nix: %s", err.msg);
+		rc = -1;
+	} else if (hold_store_lock() < 0) {
 		rc = -1;
 	} else if (prepend_profiles(sp) < 0) {
 		rc = -1;

@@ -997,9 +997,9 @@ START_TEST(test_perf_5000)
 	snprintf(buf, sizeof(buf),
 		 "closure_resolve, %d-path closure in a %d-path DB: store path %.2f ms, "
 		 "-qR list %.2f ms (best of 10)\n", C, N, best_store, best_list);
+	/* Reported, not asserted: a wall-clock bound fails on a loaded machine
+	 * (speed targets live in bench/, as ratios measured side by side). */
 	fputs(buf, stderr);
-	ck_assert_msg(best_store < 20.0, "store path: %.2f ms", best_store);
-	ck_assert_msg(best_list < 20.0, "list: %.2f ms", best_list);
 	close(root);
 }
 END_TEST

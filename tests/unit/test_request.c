@@ -1,6 +1,8 @@
 /* nix_path, nix_config and nix_request: from what users and admins type to
  * the resolved view. */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -266,6 +268,193 @@ START_TEST(slurm_paths_from_a_conf)
 }
 END_TEST
 
+/* A SPEC list of exactly len bytes: store paths with padded names. */
+static char *spec_list(size_t len)
+{
+	const size_t one = 11 + 32 + 1 + 200; /* /nix/store/<hash>-<200 chars> */
+	char *s = malloc(len + 1);
+	size_t o = 0;
+
+	ck_assert_ptr_nonnull(s);
+	for (int i = 0; o < len; i++) {
+		size_t left = len - o - (o ? 1 : 0);
+		size_t name = left >= one + 1 + 45 ? 200 : left - 44;
+
+		ck_assert_uint_ge(left, 45);
+		o += (size_t)sprintf(s + o, "%s/nix/store/%032d-", o ? "," : "", i);
+		for (size_t j = 0; j < name; j++)
+			s[o++] = 'a' + (char)(j % 26);
+	}
+	s[o] = '\0';
+	ck_assert_uint_eq(strlen(s), len);
+	return s;
+}
+
+START_TEST(quote_elides_in_the_middle)
+{
+	char q[NIX_QUOTE_MAX], big[5000];
+
+	ck_assert_str_eq(nix_quote("~/nix", q), "~/nix");
+	memset(big, 'x', sizeof(big) - 1);
+	big[0] = 'A';
+	big[sizeof(big) - 2] = 'Z';
+	big[sizeof(big) - 1] = '\0';
+	nix_quote(big, q);
+	ck_assert_uint_lt(strlen(q), NIX_QUOTE_MAX);
+	ck_assert_uint_gt(strlen(q), NIX_QUOTE_MAX - 8);
+	ck_assert_int_eq(q[0], 'A');
+	ck_assert_int_eq(q[strlen(q) - 1], 'Z');
+	ck_assert_ptr_nonnull(strstr(q, "x...x"));
+}
+END_TEST
+
+START_TEST(error_lines_keep_their_reason)
+{
+	struct nix_err err;
+	char big[3001];
+
+	memset(big, 'd', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(nix_err_set(&err, "/home/%s/missing does not exist", big), -1);
+	ck_assert_uint_lt(strlen(err.msg), NIX_ERR_MAX);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/home/ddd"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "d...d"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "ddd/missing does not exist"));
+	nix_err_errno(&err, 2, "cannot open /%s", big);
+	ck_assert_ptr_nonnull(strstr(err.msg, "ddd: No such file or directory"));
+	nix_err_errno(&err, 2, "short");
+	ck_assert_str_eq(err.msg, "short: No such file or directory");
+}
+END_TEST
+
+/* issue 9, bug 7: up to the documented limit, or refused: never cut. */
+START_TEST(request_long_values_accepted_or_refused)
+{
+	struct nix_config cfg;
+	static struct nix_request req;
+	static struct nix_view v;
+	struct nix_err err;
+	char *ok = spec_list(65536), *over = spec_list(65537);
+
+	nix_config_defaults(&cfg);
+	memset(&req, 0, sizeof(req));
+	nix_request_set(&req, NIX_OPT_STORE, "/s", false);
+	nix_request_set(&req, NIX_OPT_CLOSURE, ok, false);
+	ck_assert_str_eq(req.error, "");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
+	ck_assert_str_eq(v.closure, ok); /* whole, last SPEC included */
+
+	nix_request_set(&req, NIX_OPT_CLOSURE, over, false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_msg(strstr(err.msg, "--nix-closure=/nix/store/") == err.msg, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, ": 65537 bytes, longer than the 65536 this option takes"),
+		      "%s", err.msg);
+	ck_assert_uint_lt(strlen(err.msg), 220);
+
+	/* a store path too long, in the client or in a job's environment */
+	memset(&req, 0, sizeof(req));
+	memset(over, 'n', 5000);
+	over[0] = '/';
+	over[5000] = '\0';
+	nix_request_set(&req, NIX_OPT_STORE, over, true);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_msg(strstr(err.msg, ": 5000 bytes, longer than the 4095 this option takes"),
+		      "%s", err.msg);
+	/* a value that is merely long is quoted short, the reason kept */
+	memset(&req, 0, sizeof(req));
+	over[0] = 'n';
+	over[3000] = '\0';
+	nix_request_set(&req, NIX_OPT_STORE, over, false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_msg(strstr(err.msg, "n...n") && strstr(err.msg, "n: not an absolute path"), "%s", err.msg);
+	ck_assert_uint_lt(strlen(err.msg), 200);
+	free(ok);
+	free(over);
+}
+END_TEST
+
+/* issue 9, bug 3: none drops what the job passed down, refuses what is given. */
+START_TEST(request_none_drops_inherited)
+{
+	struct nix_config cfg;
+	static struct nix_request req;
+	static struct nix_view v;
+	struct nix_err err;
+
+	nix_config_defaults(&cfg);
+	memset(&req, 0, sizeof(req));
+	nix_request_set(&req, NIX_OPT_STORE, "~/nix", true);
+	nix_request_set(&req, NIX_OPT_CLOSURE, "/nix/store/00000000000000000000000000000000-x", true);
+	nix_request_set(&req, NIX_OPT_HIDE, "/opt", true);
+	nix_request_set(&req, NIX_OPT_PROFILE, "/nix/var/nix/profiles/p", true);
+	nix_request_set(&req, NIX_OPT_WRITABLE, NULL, true);
+	nix_request_set(&req, NIX_OPT_STORE, "none", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 0);
+
+	/* given on the same command line: refused */
+	nix_request_set(&req, NIX_OPT_HIDE, "/usr", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-hide=/usr: needs --nix-store");
+	nix_request_set(&req, NIX_OPT_HIDE, "none", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 0);
+	nix_request_set(&req, NIX_OPT_WRITABLE, NULL, false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-writable: needs --nix-store");
+
+	/* --nix-closure=none and --nix-profile=none with a store */
+	memset(&req, 0, sizeof(req));
+	nix_request_set(&req, NIX_OPT_STORE, "~/nix", true);
+	nix_request_set(&req, NIX_OPT_CLOSURE, "/nix/store/00000000000000000000000000000000-x", true);
+	nix_request_set(&req, NIX_OPT_PROFILE, "/p", true);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
+	ck_assert_str_ne(v.closure, "");
+	ck_assert_str_eq(v.profile, "/p");
+	nix_request_set(&req, NIX_OPT_CLOSURE, "none", false);
+	nix_request_set(&req, NIX_OPT_PROFILE, "none", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
+	ck_assert_str_eq(v.closure, "");
+	ck_assert_str_eq(v.profile, "");
+	/* and without a store they need none */
+	nix_request_set(&req, NIX_OPT_STORE, "none", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 0);
+}
+END_TEST
+
+/* issue 9, bug 9: --nix-profile resolved like --nix-store. */
+START_TEST(request_profile_resolved_like_store)
+{
+	struct nix_config cfg;
+	static struct nix_request req;
+	static struct nix_view v;
+	struct nix_err err;
+	char path[256];
+
+	nix_config_defaults(&cfg);
+	memset(&req, 0, sizeof(req));
+	nix_request_set(&req, NIX_OPT_STORE, "~/nix", false);
+	nix_request_set(&req, NIX_OPT_PROFILE, "~/p1,%h/p2,/scratch/%u/p3//,,/nix/store/x-env", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 1);
+	ck_assert_str_eq(v.profile, "/home/ann/p1,/home/ann/p2,/scratch/ann/p3,/nix/store/x-env");
+	ck_assert_int_eq(nix_profile_task_path(v.profile, "/usr/bin:/bin", path, sizeof(path)), 0);
+	ck_assert_str_eq(path, "/home/ann/p1/bin:/home/ann/p2/bin:/scratch/ann/p3/bin:"
+			       "/nix/store/x-env/bin:/usr/bin:/bin");
+	ck_assert_int_eq(nix_profile_task_path("/a", "", path, sizeof(path)), 0);
+	ck_assert_str_eq(path, "/a/bin");
+	ck_assert_int_eq(nix_profile_task_path("/a", "/bin", path, 8), -1);
+
+	nix_request_set(&req, NIX_OPT_PROFILE, "/ok,result", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-profile=/ok,result: result: not an absolute path");
+	nix_request_set(&req, NIX_OPT_STORE, "/s", false);
+	nix_request_set(&req, NIX_OPT_PROFILE, "~/p", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, NULL, "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-profile=~/p: ~/p: cannot expand '~': no home directory");
+	nix_request_set(&req, NIX_OPT_PROFILE, "/p/../etc", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-profile=/p/../etc: /p/../etc: contains a '..' component");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("request");
@@ -281,6 +470,11 @@ int main(void)
 	tcase_add_test(tc, request_site_limits);
 	tcase_add_test(tc, request_hide_and_closure);
 	tcase_add_test(tc, slurm_paths_from_a_conf);
+	tcase_add_test(tc, quote_elides_in_the_middle);
+	tcase_add_test(tc, error_lines_keep_their_reason);
+	tcase_add_test(tc, request_long_values_accepted_or_refused);
+	tcase_add_test(tc, request_none_drops_inherited);
+	tcase_add_test(tc, request_profile_resolved_like_store);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
