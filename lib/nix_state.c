@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nix_clock.h"
+
 void nix_boot_id(char out[64])
 {
 	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
@@ -127,8 +129,30 @@ static bool owner_matches(const char *path, uid_t uid)
 	return ok;
 }
 
+/* flock, but only until the deadline: the holder may be a creator that a
+ * user keeps stopped, and root must not wait on it for ever. */
+static int lock_until(int fd, int64_t deadline_ms)
+{
+	int pause_ms = 1;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (nix_ms_left(deadline_ms) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nix_sleep_ms(pause_ms);
+		if (pause_ms < 16)
+			pause_ms *= 2;
+	}
+}
+
 int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
-		       uid_t uid, struct nix_job_dir *jd, struct nix_err *err)
+		       uid_t uid, int64_t deadline_ms, struct nix_job_dir *jd,
+		       struct nix_err *err)
 {
 	char node_dir[PATH_MAX + NAME_MAX + 2], lock[PATH_MAX + 8];
 
@@ -144,12 +168,13 @@ int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
 	jd->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (jd->lock_fd < 0)
 		return nix_err_errno(err, errno, "cannot open %s", lock);
-	while (flock(jd->lock_fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
+	if (lock_until(jd->lock_fd, deadline_ms) < 0) {
+		if (errno == ETIMEDOUT)
+			nix_err_set(err, "another step of this job held %s past the time limit", lock);
+		else
 			nix_err_errno(err, errno, "cannot lock %s", lock);
-			nix_state_unlock_job(jd);
-			return -1;
-		}
+		nix_state_unlock_job(jd);
+		return -1;
 	}
 	if (!owner_matches(jd->path, uid)) {
 		empty_job_dir(jd->path, "lock");
