@@ -13,7 +13,7 @@ void nix_config_defaults(struct nix_config *cfg)
 	strcpy(cfg->state_dir, "/run/spank-nix");
 	cfg->allow_writable = true;
 	cfg->check_on_submit = true;
-	cfg->create_timeout_s = 60;
+	cfg->create_timeout_s = 30;
 	cfg->max_views = 16;
 }
 

@@ -52,7 +52,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		return nix_err_set(err, "%s: the view's description is too long", view->origin);
 
 	if (nix_state_lock_job(job->cfg->state_dir, job->node, job->jobid,
-			       job->ids->uid, &jd, err) < 0)
+			       job->ids->uid, job->deadline_ms, &jd, err) < 0)
 		return -1;
 	nix_state_file(&jd, key, ".mnt", pin, sizeof(pin));
 	nix_state_file(&jd, key, ".view", desc, sizeof(desc));
@@ -81,7 +81,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		.base_mntns_fd = job->base_mntns_fd,
 		.keep = job->keep,
 		.nkeep = job->nkeep,
-		.timeout_s = job->cfg->create_timeout_s,
+		.deadline_ms = job->deadline_ms,
 		.pin_path = pin,
 	};
 	rc = nix_ns_create(&req, err);

@@ -22,6 +22,8 @@ struct nix_job {
 	int base_mntns_fd;
 	const char *const *keep; /* paths --nix-hide must leave reachable */
 	int nkeep;
+	/* nix_clock_ms() by which everything must be done, lock wait included */
+	int64_t deadline_ms;
 };
 
 /* Returns 0 with ns open on the view's namespaces (reused or built), -1

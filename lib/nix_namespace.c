@@ -7,6 +7,7 @@
 #include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,8 +23,13 @@
 #include <unistd.h>
 
 #include "closure_view.h"
+#include "nix_clock.h"
 #include "mount_plan.h"
 #include "nix_store.h"
+
+#ifndef NS_GET_MNTNS_ID /* Linux 6.10 */
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
+#endif
 
 /* Helper <-> creator messages, one datagram each. */
 #define MSG_NEED_MAPS 'U' /* helper: my user namespace needs id maps */
@@ -49,16 +55,16 @@ static void send_msg(int sock, char kind, const char *text)
 
 /* Receive one message within the deadline: its length, 0 on EOF, -1 on
  * timeout or error. */
-static ssize_t recv_msg(int sock, char *buf, size_t len, time_t deadline)
+static ssize_t recv_msg(int sock, char *buf, size_t len, int64_t deadline_ms)
 {
 	for (;;) {
 		struct pollfd p = { .fd = sock, .events = POLLIN };
-		int left = (int)(deadline - time(NULL));
+		int left = nix_ms_left(deadline_ms);
 		int r;
 
 		if (left <= 0)
 			return -1;
-		r = poll(&p, 1, left * 1000);
+		r = poll(&p, 1, left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -97,18 +103,74 @@ static _Noreturn void helper_fail(int sock, const char *origin, const char *why)
 	_exit(1);
 }
 
-static int become_user(const struct nix_ids *ids)
+/* The helper's credentials for the user stage: the job user's effective
+ * and file-system ids, so that the store is opened with the user's rights
+ * and the user namespace it creates is the user's (the tasks may join it);
+ * real and saved ids stay root's. That, and never being dumpable, keeps the
+ * helper out of the user's reach while root waits on it: the user can
+ * neither ptrace it, nor read its memory (a fork of slurmstepd's heap), nor
+ * open its /proc files. */
+static int assume_user(const struct nix_ids *ids, pid_t creator)
 {
 	if (setgroups(ids->ngroups, ids->groups) < 0 ||
-	    setresgid(ids->gid, ids->gid, ids->gid) < 0 ||
-	    setresuid(ids->uid, ids->uid, ids->uid) < 0)
+	    setresgid(0, ids->gid, 0) < 0 ||
+	    setresuid(0, ids->uid, 0) < 0)
 		return -1;
-	/* setresuid cleared it; the creator opens our /proc files. */
-	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	/* The kernel reset both at the change of effective ids. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return -1;
+	if (getppid() != creator)
+		_exit(1); /* the creator died before the death signal was set */
+	return 0;
+}
+
+/* The id of the mount namespace we are in; 0 where the kernel has no ids
+ * (before 6.x, where its sequence numbers follow creation order). */
+static uint64_t own_mntns_id(void)
+{
+	uint64_t id = 0;
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && ioctl(fd, NS_GET_MNTNS_ID, &id) < 0)
+		id = 0;
+	if (fd >= 0)
+		close(fd);
+	return id;
+}
+
+/* The kernel pins a mount namespace only from a namespace with a lower id
+ * (mnt_ns_loop, its guard against reference loops). Since 6.x these ids
+ * come from per-CPU batches, so a namespace made now on one CPU can get a
+ * lower id than an older one made on another. Within one CPU they only
+ * grow, and the CPU that made the pinner's namespace is past its id: make
+ * ours again on each CPU we may use until its id is above the pinner's. */
+static int make_pinnable(uint64_t pinner_id)
+{
+	cpu_set_t allowed, one;
+	int rc = -1;
+
+	if (!pinner_id || own_mntns_id() > pinner_id)
+		return 0;
+	/* Every CPU the kernel lets us on (the cpuset's), not just the task's
+	 * affinity: the helper's placement does not matter to the job. */
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		return -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE && rc < 0; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) < 0 || unshare(CLONE_NEWNS) < 0)
+			continue;
+		if (own_mntns_id() > pinner_id)
+			rc = 0;
+	}
+	sched_setaffinity(0, sizeof(allowed), &allowed);
+	return rc;
 }
 
 /* The helper: runs in a fresh process forked by nix_ns_create. */
-static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
+static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
+				   pid_t creator, uint64_t pinner_id)
 {
 	const struct nix_view *view = req->view;
 	struct mount_plan plan = { 0 };
@@ -121,6 +183,8 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != creator)
+		_exit(1);
 	if (req->base_mntns_fd >= 0 && setns(req->base_mntns_fd, CLONE_NEWNS) < 0)
 		helper_fail(sock, NULL, "cannot enter the job's mount namespace");
 	close_all_fds_but(sock, req->join_userns_fd);
@@ -136,7 +200,7 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
 	host_root_free(&root);
 
 	/* From here on, the job user's credentials. */
-	if (become_user(req->ids) < 0) {
+	if (assume_user(req->ids, creator) < 0) {
 		nix_err_errno(&err, errno, "cannot become uid %u", (unsigned)req->ids->uid);
 		helper_fail(sock, NULL, err.msg);
 	}
@@ -167,6 +231,9 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
 		if (recv(sock, &c, 1, 0) != 1 || c != MSG_MAPS_DONE)
 			_exit(1);
 	}
+	if (make_pinnable(pinner_id) < 0)
+		helper_fail(sock, NULL, "no CPU of this task makes a mount namespace the kernel "
+			    "lets the node pin (namespace ids per CPU; see README)");
 
 	/* A bind mount's source must be in our own mount namespace: open the
 	 * directory again and make sure it is the one checked as the user. */
@@ -192,34 +259,38 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req)
 	_exit(0);
 }
 
-static int write_file(const char *path, const char *text, struct nix_err *err)
+static int write_proc_file(int proc_dir, const char *name, const char *text,
+			   struct nix_err *err)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = openat(proc_dir, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	ssize_t n;
 
 	if (fd < 0)
-		return nix_err_errno(err, errno, "cannot open %s", path);
+		return nix_err_errno(err, errno, "cannot open the helper's %s", name);
 	n = write(fd, text, strlen(text));
 	if (n < 0 || (size_t)n != strlen(text)) {
 		int e = n < 0 ? errno : EIO;
 
 		close(fd);
-		return nix_err_errno(err, e, "cannot write %s", path);
+		return nix_err_errno(err, e, "cannot write the helper's %s", name);
 	}
 	close(fd);
 	return 0;
 }
 
-/* uid -> same uid, gid and each supplementary gid -> itself. */
-static int write_id_maps(pid_t pid, const struct nix_ids *ids, struct nix_err *err)
+/* uid -> same uid, gid and each supplementary gid -> itself. setgroups is
+ * denied first: the tasks keep the groups they have, and no process of the
+ * user in this namespace may drop one to get past a file that denies
+ * access by group. proc_dir was opened when the helper was still root's. */
+static int write_id_maps(int proc_dir, const struct nix_ids *ids, struct nix_err *err)
 {
-	char path[64], map[340 * 32] = "";
+	char map[340 * 32] = "";
 	size_t len = 0;
 	int lines = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)ids->uid, (unsigned)ids->uid);
-	if (write_file(path, map, err) < 0)
+	if (write_proc_file(proc_dir, "uid_map", map, err) < 0 ||
+	    write_proc_file(proc_dir, "setgroups", "deny", err) < 0)
 		return -1;
 
 	len = snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)ids->gid, (unsigned)ids->gid);
@@ -235,70 +306,71 @@ static int write_id_maps(pid_t pid, const struct nix_ids *ids, struct nix_err *e
 				(unsigned)ids->groups[i], (unsigned)ids->groups[i]);
 		lines++;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
-	return write_file(path, map, err);
+	return write_proc_file(proc_dir, "gid_map", map, err);
 }
 
 /* Bind the helper's mount namespace onto pin_path. */
-static int pin_namespace(pid_t pid, const char *pin_path, struct nix_err *err)
+static int pin_namespace(int proc_dir, const char *pin_path, struct nix_err *err)
 {
 	char ns[64];
-	int fd;
+	int fd, ns_fd;
 
 	fd = open(pin_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return nix_err_errno(err, errno, "cannot create %s", pin_path);
 	close(fd);
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", pid);
-	if (mount(ns, pin_path, NULL, MS_BIND, NULL) < 0) {
+	ns_fd = openat(proc_dir, "ns/mnt", O_RDONLY | O_CLOEXEC);
+	snprintf(ns, sizeof(ns), "/proc/self/fd/%d", ns_fd);
+	if (ns_fd < 0 || mount(ns, pin_path, NULL, MS_BIND, NULL) < 0) {
 		int e = errno;
 
 		nix_err_errno(err, e, "cannot pin the namespace at %s", pin_path);
+		if (ns_fd >= 0)
+			close(ns_fd);
 		unlink(pin_path);
 		errno = e;
 		return -1;
 	}
+	close(ns_fd);
 	return 0;
 }
 
-static void reap(pid_t pid, bool kill_it)
+/* Wait for the helper to end. At the deadline it is killed; a helper that
+ * even SIGKILL cannot end (stuck in a file system) is given up after a
+ * grace, so that root's task never waits without a bound. */
+#define REAP_GRACE_MS 2000
+
+static void reap(pid_t pid, bool kill_now, int64_t deadline_ms)
 {
-	if (kill_it)
+	bool killed = kill_now;
+	int pause_ms = 1;
+
+	if (kill_now)
 		kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		if (nix_ms_left(deadline_ms) == 0) {
+			if (killed)
+				return;
+			kill(pid, SIGKILL);
+			killed = true;
+			deadline_ms = nix_clock_ms() + REAP_GRACE_MS;
+		}
+		nix_sleep_ms(pause_ms);
+		if (pause_ms < 16)
+			pause_ms *= 2;
+	}
 }
-
-static int create_once(const struct nix_ns_request *req, struct nix_err *err);
-
-/* Linux refuses to bind a mount namespace file from a namespace whose id is
- * not lower than the pinned one's (mnt_ns_loop, its guard against reference
- * loops). Ids should follow creation order, yet on kernel 6.18 under
- * job_container/tmpfs a fresh helper namespace sometimes got a lower id than
- * the namespace pinning it (NS_GET_MNTNS_ID: 556 vs 4770), and the bind
- * failed with EINVAL. A new helper gets a new namespace and a new id: try
- * again, a bounded number of times. */
-#define PIN_TRIES 8
 
 int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
 {
-	int rc = -1;
-
-	for (int i = 0; i < PIN_TRIES; i++) {
-		errno = 0;
-		rc = create_once(req, err);
-		if (rc == 0 || errno != EINVAL)
-			break;
-	}
-	return rc;
-}
-
-static int create_once(const struct nix_ns_request *req, struct nix_err *err)
-{
-	int sv[2];
-	char msg[NIX_ERR_MAX + 1];
-	time_t deadline = time(NULL) + req->timeout_s;
-	pid_t pid;
+	int sv[2], proc_dir = -1;
+	char msg[NIX_ERR_MAX + 1], proc_path[32];
+	uint64_t pinner_id = own_mntns_id();
+	pid_t self = getpid(), pid;
 	ssize_t n;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -311,15 +383,23 @@ static int create_once(const struct nix_ns_request *req, struct nix_err *err)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		helper_main(sv[1], req);
+		helper_main(sv[1], req, self, pinner_id);
 	}
 	close(sv[1]);
+	/* The helper is root's until it reads its first message's answer:
+	 * this handle on its /proc directory is taken while it is. */
+	snprintf(proc_path, sizeof(proc_path), "/proc/%d", (int)pid);
+	proc_dir = open(proc_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc_dir < 0) {
+		nix_err_errno(err, errno, "cannot open %s", proc_path);
+		goto fail;
+	}
 
 	for (;;) {
-		n = recv_msg(sv[0], msg, sizeof(msg) - 1, deadline);
+		n = recv_msg(sv[0], msg, sizeof(msg) - 1, req->deadline_ms);
 		if (n <= 0) {
-			nix_err_set(err, n < 0 ? "building the namespace took longer than %d s"
-					       : "the namespace helper died", req->timeout_s);
+			nix_err_set(err, n < 0 ? "building the namespace took longer than the time limit"
+					       : "the namespace helper died");
 			goto fail;
 		}
 		msg[n] = '\0';
@@ -328,7 +408,7 @@ static int create_once(const struct nix_ns_request *req, struct nix_err *err)
 			goto fail;
 		}
 		if (msg[0] == MSG_NEED_MAPS) {
-			if (write_id_maps(pid, req->ids, err) < 0)
+			if (write_id_maps(proc_dir, req->ids, err) < 0)
 				goto fail;
 			send_msg(sv[0], MSG_MAPS_DONE, NULL);
 			continue;
@@ -336,20 +416,17 @@ static int create_once(const struct nix_ns_request *req, struct nix_err *err)
 		if (msg[0] == MSG_READY)
 			break;
 	}
-	if (pin_namespace(pid, req->pin_path, err) < 0) {
-		int e = errno;
-
-		close(sv[0]);
-		reap(pid, true);
-		errno = e;
-		return -1;
-	}
+	if (pin_namespace(proc_dir, req->pin_path, err) < 0)
+		goto fail;
+	close(proc_dir);
 	close(sv[0]); /* lets the helper exit */
-	reap(pid, false);
+	reap(pid, false, req->deadline_ms);
 	return 0;
 fail:
+	if (proc_dir >= 0)
+		close(proc_dir);
 	close(sv[0]);
-	reap(pid, true);
+	reap(pid, true, req->deadline_ms);
 	return -1;
 }
 

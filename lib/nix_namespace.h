@@ -20,6 +20,7 @@
 #ifndef SPANK_NIX_NAMESPACE_H
 #define SPANK_NIX_NAMESPACE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "nix_error.h"
@@ -47,7 +48,7 @@ struct nix_ns_request {
 	int base_mntns_fd;   /* mount namespace the view copies; -1: ours */
 	const char *const *keep; /* paths --nix-hide must leave reachable */
 	int nkeep;
-	int timeout_s;
+	int64_t deadline_ms;     /* nix_clock_ms(): helper killed past it */
 	const char *pin_path;
 };
 

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nix_clock.h"
+
 void nix_boot_id(char out[64])
 {
 	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
@@ -131,6 +133,27 @@ static bool owner_matches(const char *path, uid_t uid)
 	return ok;
 }
 
+/* flock, but only until the deadline: the holder may be a creator that a
+ * user keeps stopped, and root must not wait on it for ever. */
+static int lock_until(int fd, int64_t deadline_ms)
+{
+	int pause_ms = 1;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (nix_ms_left(deadline_ms) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nix_sleep_ms(pause_ms);
+		if (pause_ms < 16)
+			pause_ms *= 2;
+	}
+}
+
 /* Is the file we locked still the job's lock? The prolog's sweep may have
  * removed the directory between our open and our flock. */
 static bool lock_still_linked(int fd, const char *lock)
@@ -143,7 +166,7 @@ static bool lock_still_linked(int fd, const char *lock)
 }
 
 static int lock_job_once(const char *state_dir, const char *node,
-			 struct nix_job_dir *jd, struct nix_err *err)
+			 int64_t deadline_ms, struct nix_job_dir *jd, struct nix_err *err)
 {
 	char node_dir[PATH_MAX + NAME_MAX + 2], lock[PATH_MAX + 8];
 
@@ -156,12 +179,13 @@ static int lock_job_once(const char *state_dir, const char *node,
 	jd->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (jd->lock_fd < 0)
 		return nix_err_errno(err, errno, "cannot open %s", lock);
-	while (flock(jd->lock_fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
+	if (lock_until(jd->lock_fd, deadline_ms) < 0) {
+		if (errno == ETIMEDOUT)
+			nix_err_set(err, "another step of this job held %s past the time limit", lock);
+		else
 			nix_err_errno(err, errno, "cannot lock %s", lock);
-			nix_state_unlock_job(jd);
-			return -1;
-		}
+		nix_state_unlock_job(jd);
+		return -1;
 	}
 	if (!lock_still_linked(jd->lock_fd, lock)) {
 		nix_state_unlock_job(jd);
@@ -171,7 +195,8 @@ static int lock_job_once(const char *state_dir, const char *node,
 }
 
 int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
-		       uid_t uid, struct nix_job_dir *jd, struct nix_err *err)
+		       uid_t uid, int64_t deadline_ms, struct nix_job_dir *jd,
+		       struct nix_err *err)
 {
 	int rc = 1;
 
@@ -179,7 +204,7 @@ int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
 	if (nix_state_job_path(state_dir, node, jobid, jd->path, sizeof(jd->path), err) < 0)
 		return -1;
 	for (int tries = 0; rc == 1 && tries < 5; tries++)
-		rc = lock_job_once(state_dir, node, jd, err);
+		rc = lock_job_once(state_dir, node, deadline_ms, jd, err);
 	if (rc == 1)
 		return nix_err_set(err, "%s keeps being removed while we lock it", jd->path);
 	if (rc < 0)

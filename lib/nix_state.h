@@ -39,10 +39,12 @@ struct nix_job_dir {
 int nix_state_job_path(const char *state_dir, const char *node, uint32_t jobid,
 		       char *out, size_t outlen, struct nix_err *err);
 
-/* Create (as needed) and lock a job's directory for uid. A directory left
- * by another user or another boot is emptied first. */
+/* Create (as needed) and lock a job's directory for uid, waiting for the
+ * lock until deadline_ms (nix_clock_ms). A directory left by another user
+ * or another boot is emptied first. */
 int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
-		       uid_t uid, struct nix_job_dir *jd, struct nix_err *err);
+		       uid_t uid, int64_t deadline_ms, struct nix_job_dir *jd,
+		       struct nix_err *err);
 void nix_state_unlock_job(struct nix_job_dir *jd);
 
 /* "<job dir>/<key><suffix>" */

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nix_clock.h"
 #include "nix_db_lock.h"
 #include "nix_job.h"
 #include "nix_path.h"
@@ -145,6 +146,7 @@ static uint32_t job_nnodes(spank_t sp, uint32_t step_nnodes)
 
 int nix_task_prepare(spank_t sp)
 {
+	int64_t started_ms = nix_clock_ms();
 	struct job_user u;
 	struct nix_view view;
 	struct nix_err err;
@@ -204,6 +206,7 @@ int nix_task_prepare(spank_t sp)
 	struct nix_job job = {
 		.cfg = &nix_plugin.cfg, .node = node, .jobid = u.jobid, .ids = &ids,
 		.base_mntns_fd = -1, .keep = keep_ptrs, .nkeep = keep.n,
+		.deadline_ms = started_ms + 1000LL * nix_plugin.cfg.create_timeout_s,
 	};
 	if (acquire_view(&job, &view, &err) < 0) {
 		if (is_default)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "nix_clock.h"
 #include "nix_config.h"
 #include "nix_error.h"
 #include "nix_job.h"
@@ -184,7 +185,7 @@ START_TEST(views_per_job_are_capped)
 	struct nix_err err;
 	char p[PATH_MAX + 32];
 
-	ck_assert_int_eq(nix_state_lock_job(state_dir, "node1", 11, USER_ID, &jd, &err), 0);
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "node1", 11, USER_ID, nix_clock_ms() + 30000, &jd, &err), 0);
 	ck_assert_int_eq(nix_state_room_for_view(&jd, 2, &err), 0);
 	for (int i = 0; i < 2; i++) {
 		char key[8];
@@ -244,7 +245,7 @@ START_TEST(a_view_with_newlines_is_reused)
 	gid_t groups[] = { USER_ID };
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
 	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 12, .ids = &ids,
-			       .base_mntns_fd = -1 };
+			       .base_mntns_fd = -1, .deadline_ms = nix_clock_ms() + 30000 };
 	char store[256], hide[256];
 
 	snprintf(store, sizeof(store), "%s/ni\nx", top);
@@ -279,7 +280,7 @@ START_TEST(sweep_removes_job_dirs_without_owner)
 	snprintf(p, sizeof(p), "%s/node2/job.21", state_dir);
 	sh("mkdir -p '%s' && touch '%s/lock' '%s/k.mnt'", p);
 	/* job 22: an owner record, but no view and no process: ended */
-	ck_assert_int_eq(nix_state_lock_job(state_dir, "node2", 22, USER_ID, &live, &err), 0);
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "node2", 22, USER_ID, nix_clock_ms() + 30000, &live, &err), 0);
 	nix_state_unlock_job(&live);
 	/* job 23: no owner record yet, but a creator holds its lock */
 	snprintf(p, sizeof(p), "%s/node2/job.23", state_dir);
@@ -310,7 +311,7 @@ START_TEST(sweep_keeps_jobs_in_use_and_removes_ended_ones)
 	gid_t groups[] = { USER_ID };
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
 	struct nix_job job = { .cfg = &cfg, .node = "node4", .jobid = 41, .ids = &ids,
-			       .base_mntns_fd = -1 };
+			       .base_mntns_fd = -1, .deadline_ms = nix_clock_ms() + 30000 };
 	char store[256], dir[256], cmd[512];
 	int go[2], ready[2], status;
 	char c;
@@ -370,10 +371,10 @@ START_TEST(a_lock_swept_away_is_taken_again)
 
 	/* the sweep removed the directory a creator had created: the next
 	 * lock makes it again, with an owner record */
-	ck_assert_int_eq(nix_state_lock_job(state_dir, "node3", 31, USER_ID, &jd, &err), 0);
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "node3", 31, USER_ID, nix_clock_ms() + 30000, &jd, &err), 0);
 	nix_state_unlock_job(&jd);
 	ck_assert_int_eq(nix_state_remove_job(state_dir, "node3", 31, &err), 0);
-	ck_assert_int_eq(nix_state_lock_job(state_dir, "node3", 31, USER_ID, &jd, &err), 0);
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "node3", 31, USER_ID, nix_clock_ms() + 30000, &jd, &err), 0);
 	snprintf(p, sizeof(p), "%s/lock", jd.path);
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert_int_gt(st.st_nlink, 0);

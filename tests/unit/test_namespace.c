@@ -9,20 +9,32 @@
 #include <limits.h>
 #include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/file.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
+#include "nix_clock.h"
 #include "nix_job.h"
 #include "nix_state.h"
 #include "nix_store.h"
 
 #define USER_ID 65534 /* nobody */
+#define USER_GROUP 65533 /* a supplementary group of the user's (nogroup) */
+
+static int64_t far_deadline(void)
+{
+	return nix_clock_ms() + 30000;
+}
 
 static char top[64];
 static char store_dir[128];
@@ -133,7 +145,7 @@ START_TEST(state_dirs_are_root_only_and_removed)
 	struct stat st;
 	char p[PATH_MAX + 16];
 
-	ck_assert_int_eq(nix_state_lock_job(state_dir, "node1", 7, USER_ID, &jd, &err), 0);
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "node1", 7, USER_ID, far_deadline(), &jd, &err), 0);
 	ck_assert_int_eq(stat(jd.path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
 	ck_assert_int_eq(st.st_uid, 0);
@@ -142,7 +154,7 @@ START_TEST(state_dirs_are_root_only_and_removed)
 	nix_state_unlock_job(&jd);
 
 	/* the same id for another user: what was there is emptied */
-	ck_assert_int_eq(nix_state_lock_job(state_dir, "node1", 7, 4242, &jd, &err), 0);
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "node1", 7, 4242, far_deadline(), &jd, &err), 0);
 	ck_assert_int_eq(access(p, F_OK), -1);
 	nix_state_unlock_job(&jd);
 
@@ -150,7 +162,7 @@ START_TEST(state_dirs_are_root_only_and_removed)
 	snprintf(p, sizeof(p), "%s/node1/job.7", state_dir);
 	ck_assert_int_eq(access(p, F_OK), -1);
 	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 7, &err), 0);
-	ck_assert_int_eq(nix_state_lock_job(state_dir, "../x", 7, USER_ID, &jd, &err), -1);
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "../x", 7, USER_ID, far_deadline(), &jd, &err), -1);
 }
 END_TEST
 
@@ -206,7 +218,7 @@ START_TEST(view_is_built_pinned_reused_and_removed)
 	gid_t groups[] = { USER_ID };
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
 	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 42, .ids = &ids,
-			       .base_mntns_fd = -1 };
+			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
 	char pin[PATH_MAX + 32];
 
 	nix_config_defaults(&cfg);
@@ -235,7 +247,7 @@ START_TEST(view_is_built_pinned_reused_and_removed)
 	struct nix_job_dir jd;
 	char key[17];
 
-	ck_assert_int_eq(nix_state_lock_job(state_dir, "node1", 42, USER_ID, &jd, &err), 0);
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "node1", 42, USER_ID, far_deadline(), &jd, &err), 0);
 	nix_view_key(&ro, key);
 	nix_state_file(&jd, key, ".mnt", pin, sizeof(pin));
 	nix_state_unlock_job(&jd);
@@ -258,7 +270,7 @@ START_TEST(user_errors_come_back_from_the_helper)
 	struct nix_err err;
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
 	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 43, .ids = &ids,
-			       .base_mntns_fd = -1 };
+			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
 
 	nix_config_defaults(&cfg);
 	strcpy(cfg.state_dir, state_dir);
@@ -269,6 +281,370 @@ START_TEST(user_errors_come_back_from_the_helper)
 	ck_assert_msg(strstr(err.msg, "--nix-store=/x: ") == err.msg, "%s", err.msg);
 	ck_assert_ptr_nonnull(strstr(err.msg, "does not exist"));
 	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 43, &err), 0);
+}
+END_TEST
+
+
+START_TEST(lock_wait_is_bounded)
+{
+	struct nix_job_dir jd, held;
+	struct nix_err err;
+	int64_t t0;
+
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "node1", 8, USER_ID, far_deadline(), &held, &err), 0);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* another process: the held lock is not ours */
+		t0 = nix_clock_ms();
+		if (nix_state_lock_job(state_dir, "node1", 8, USER_ID, t0 + 300, &jd, &err) == 0)
+			_exit(2);
+		if (!strstr(err.msg, "past the time limit"))
+			_exit(3);
+		_exit(nix_clock_ms() - t0 < 2000 ? 0 : 4);
+	}
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	nix_state_unlock_job(&held);
+	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 8, &err), 0);
+}
+END_TEST
+
+/* A helper of ours is a child of `creator` (other than us) whose effective
+ * uid is the user's; *ruid gets its real uid. */
+static pid_t find_helper(pid_t creator, unsigned *ruid)
+{
+	char path[64], line[256];
+	pid_t child, found = 0;
+	FILE *list;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", creator, creator);
+	list = fopen(path, "re");
+	if (!list)
+		return 0;
+	while (!found && fscanf(list, "%d", &child) == 1) {
+		unsigned r = 0, e = 0;
+		FILE *f;
+
+		if (child == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/status", child);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Uid: %u %u", &r, &e) == 2 && e == USER_ID) {
+				found = child;
+				*ruid = r;
+			}
+		fclose(f);
+	}
+	fclose(list);
+	return found;
+}
+
+/* The attack of issue 10: the job's user stops the helper (a fork of
+ * root's process) and reads its memory, or signals it to hold root's task.
+ * A watcher, as the user, tries both on every helper it sees while views are
+ * built; it must see helpers and get nowhere with any of them. */
+START_TEST(helper_is_beyond_the_users_reach)
+{
+	struct nix_config cfg;
+	struct nix_view v = { 0 };
+	struct nix_ns ns;
+	struct nix_err err;
+	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
+	int pipefd[2];
+	pid_t creator = getpid();
+
+	nix_config_defaults(&cfg);
+	strcpy(cfg.state_dir, state_dir);
+	strcpy(v.origin, "--nix-store=test");
+	strcpy(v.store, store_dir);
+	strcpy(v.mountpoint, "/nix");
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid_t watcher = fork();
+
+	if (watcher == 0) {
+		int seen = 0, reached = 0, root_real = 1;
+
+		close(pipefd[0]);
+		if (setgroups(0, NULL) || setresgid(USER_ID, USER_ID, USER_ID) ||
+		    setresuid(USER_ID, USER_ID, USER_ID))
+			_exit(2);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (int64_t end = nix_clock_ms() + 20000; nix_clock_ms() < end && seen < 20;) {
+			unsigned ruid = 0;
+			pid_t h = find_helper(creator, &ruid);
+			char mem[64];
+
+			if (!h)
+				continue;
+			seen++;
+			root_real &= ruid == 0;
+			snprintf(mem, sizeof(mem), "/proc/%d/mem", h);
+			int fd = open(mem, O_RDONLY);
+
+			if (fd >= 0)
+				reached++;
+			if (fd >= 0)
+				close(fd);
+			/* and no ptrace, which would let it write too */
+			if (ptrace(PTRACE_SEIZE, h, NULL, NULL) == 0) {
+				reached++;
+				ptrace(PTRACE_DETACH, h, NULL, NULL);
+			}
+		}
+		char report[64];
+		int n = snprintf(report, sizeof(report), "%d %d %d", seen, reached, root_real);
+
+		_exit(write(pipefd[1], report, n) == n ? 0 : 3);
+	}
+	close(pipefd[1]);
+	for (uint32_t job = 100; job < 400; job++) {
+		struct nix_job j = { .cfg = &cfg, .node = "node1", .jobid = job, .ids = &ids,
+				     .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+		int status;
+
+		ck_assert_msg(nix_job_acquire_view(&j, &v, &ns, &err) == 0, "%s", err.msg);
+		nix_ns_close(&ns);
+		ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", job, &err), 0);
+		if (waitpid(watcher, &status, WNOHANG) == watcher)
+			break;
+	}
+	kill(watcher, SIGKILL);
+	waitpid(watcher, NULL, 0);
+	char report[64] = "";
+	int seen = 0, reached = -1, root_real = 0;
+
+	ck_assert_int_gt(read(pipefd[0], report, sizeof(report) - 1), 0);
+	close(pipefd[0]);
+	ck_assert_int_eq(sscanf(report, "%d %d %d", &seen, &reached, &root_real), 3);
+	ck_assert_msg(seen > 0, "the watcher never saw a helper");
+	ck_assert_msg(reached == 0, "the user reached %d of %d helpers", reached, seen);
+	ck_assert_msg(root_real, "a helper's real uid was the user's");
+}
+END_TEST
+
+/* Stopped, not a zombie that took the signal after its end. */
+static bool is_stopped(pid_t pid)
+{
+	char path[64], state = '?';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (int i = 0; i < 100 && state != 'T'; i++) {
+		f = fopen(path, "re");
+		if (!f || fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+			state = '?';
+		if (f)
+			fclose(f);
+		if (state == 'Z' || state == '?')
+			return false;
+		if (state != 'T')
+			nix_sleep_ms(1);
+	}
+	return state == 'T';
+}
+
+/* A helper stuck for good (here: stopped by root, as a hung file system
+ * would hold it) costs the task its time budget, not more. */
+START_TEST(stuck_helper_costs_the_budget_only)
+{
+	struct nix_config cfg;
+	struct nix_view v = { 0 };
+	struct nix_ns ns;
+	struct nix_err err;
+	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
+	pid_t creator = getpid();
+
+	nix_config_defaults(&cfg);
+	strcpy(cfg.state_dir, state_dir);
+	strcpy(v.origin, "--nix-store=test");
+	strcpy(v.store, store_dir);
+	strcpy(v.mountpoint, "/nix");
+	pid_t stopper = fork();
+
+	if (stopper == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;) {
+			unsigned ruid;
+			pid_t h = find_helper(creator, &ruid);
+
+			if (h && kill(h, SIGSTOP) == 0 && is_stopped(h))
+				_exit(0);
+		}
+	}
+	bool stopped = false;
+	int held = 0;
+
+	for (uint32_t job = 500; job < 800 && !stopped; job++) {
+		struct nix_job j = { .cfg = &cfg, .node = "node1", .jobid = job, .ids = &ids,
+				     .base_mntns_fd = -1 };
+		int64_t t0 = nix_clock_ms();
+
+		j.deadline_ms = t0 + 1500;
+		int rc = nix_job_acquire_view(&j, &v, &ns, &err);
+		int64_t took = nix_clock_ms() - t0;
+
+		stopped = waitpid(stopper, NULL, WNOHANG) == stopper;
+		/* Stopped before the view was ready, the build fails at the
+		 * deadline; after it, the pin is made and the helper killed. */
+		if (rc < 0)
+			ck_assert_msg(strstr(err.msg, "time limit"), "%s", err.msg);
+		else
+			nix_ns_close(&ns);
+		if (stopped) {
+			ck_assert_msg(took >= 1400 && took < 1500 + 2500, "took %lld ms", (long long)took);
+			held = 1;
+		} else {
+			ck_assert_int_eq(rc, 0);
+		}
+		ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", job, &err), 0);
+	}
+	kill(stopper, SIGKILL);
+	waitpid(stopper, NULL, 0);
+	ck_assert_msg(held, "the stopper never caught a helper");
+}
+END_TEST
+
+/* setgroups is denied in the job's user namespace: a task can't drop a
+ * supplementary group to read what that group is denied. */
+static int try_to_drop_groups(const struct nix_ns *ns)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		gid_t groups[] = { USER_GROUP };
+		struct nix_err err;
+
+		if (setgroups(1, groups) || setresgid(USER_ID, USER_ID, USER_ID) ||
+		    setresuid(USER_ID, USER_ID, USER_ID))
+			_exit(10);
+		if (nix_ns_join(ns, &err) < 0)
+			_exit(11);
+		if (getgroups(1, groups) != 1 || groups[0] != USER_GROUP)
+			_exit(12); /* the task keeps its group */
+		if (setgroups(0, NULL) == 0)
+			_exit(13);
+		_exit(errno == EPERM ? 0 : 14);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WEXITSTATUS(status);
+}
+
+START_TEST(groups_cannot_be_dropped_in_the_job_namespace)
+{
+	struct nix_config cfg;
+	struct nix_view v = { 0 };
+	struct nix_ns ns;
+	struct nix_err err;
+	gid_t groups[] = { USER_GROUP };
+	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
+	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 44, .ids = &ids,
+			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+
+	nix_config_defaults(&cfg);
+	strcpy(cfg.state_dir, state_dir);
+	strcpy(v.origin, "--nix-store=test");
+	strcpy(v.store, store_dir);
+	strcpy(v.mountpoint, "/nix");
+	ck_assert_msg(nix_job_acquire_view(&job, &v, &ns, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(try_to_drop_groups(&ns), 0);
+	nix_ns_close(&ns);
+	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 44, &err), 0);
+}
+END_TEST
+
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
+#endif
+
+static void run_on_cpu(int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+}
+
+/* The id a mount namespace made now on this CPU gets. */
+static uint64_t probe_mntns_id(int cpu)
+{
+	uint64_t id = 0;
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	if (fork() == 0) {
+		int fd;
+
+		run_on_cpu(cpu);
+		if (unshare(CLONE_NEWNS) < 0)
+			_exit(1);
+		fd = open("/proc/self/ns/mnt", O_RDONLY);
+		if (fd < 0 || ioctl(fd, NS_GET_MNTNS_ID, &id) < 0)
+			id = 0;
+		_exit(write(p[1], &id, sizeof(id)) == sizeof(id) ? 0 : 1);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &id, sizeof(id)), sizeof(id));
+	close(p[0]);
+	wait(NULL);
+	return id;
+}
+
+/* Linux 6.x hands out mount namespace ids in per-CPU batches and refuses to
+ * pin a namespace from one with a higher id. Here the node's namespace is
+ * made on the CPU with the newer batch and the task runs on the other one,
+ * whose namespaces get lower ids: every view must still be pinned. */
+START_TEST(views_pin_whatever_cpu_made_the_node_namespace)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	ck_assert_msg(ncpu >= 2, "this test needs 2 CPUs to place namespaces on");
+	uint64_t id0 = probe_mntns_id(0), id1 = probe_mntns_id(1);
+
+	ck_assert_msg(id0 && id1, "the kernel gives no mount namespace ids");
+	int newer = id0 > id1 ? 0 : 1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct nix_config cfg;
+		struct nix_view v = { 0 };
+		struct nix_ns ns;
+		struct nix_err err;
+		struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
+
+		run_on_cpu(newer);
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(2);
+		run_on_cpu(!newer);
+		nix_config_defaults(&cfg);
+		strcpy(cfg.state_dir, state_dir);
+		strcpy(v.origin, "--nix-store=test");
+		strcpy(v.store, store_dir);
+		strcpy(v.mountpoint, "/nix");
+		for (uint32_t job = 900; job < 910; job++) {
+			struct nix_job j = { .cfg = &cfg, .node = "node1", .jobid = job, .ids = &ids,
+					     .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+
+			if (nix_job_acquire_view(&j, &v, &ns, &err) < 0) {
+				fprintf(stderr, "job %u: %s\n", job, err.msg);
+				_exit(3);
+			}
+			nix_ns_close(&ns);
+			nix_state_remove_job(state_dir, "node1", job, &err);
+		}
+		_exit(0);
+	}
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 END_TEST
 
@@ -285,6 +661,11 @@ int main(void)
 	tcase_add_test(tc, state_dirs_are_root_only_and_removed);
 	tcase_add_test(tc, view_is_built_pinned_reused_and_removed);
 	tcase_add_test(tc, user_errors_come_back_from_the_helper);
+	tcase_add_test(tc, lock_wait_is_bounded);
+	tcase_add_test(tc, helper_is_beyond_the_users_reach);
+	tcase_add_test(tc, stuck_helper_costs_the_budget_only);
+	tcase_add_test(tc, groups_cannot_be_dropped_in_the_job_namespace);
+	tcase_add_test(tc, views_pin_whatever_cpu_made_the_node_namespace);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -1,0 +1,33 @@
+/* Deadlines on the monotonic clock, in milliseconds: one time budget for
+ * everything root does in a task (lock wait, helper, reap), so that no user
+ * can hold a root process longer than the site allows. */
+#ifndef SPANK_NIX_CLOCK_H
+#define SPANK_NIX_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline int64_t nix_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before deadline_ms, 0 when past it. */
+static inline int nix_ms_left(int64_t deadline_ms)
+{
+	int64_t left = deadline_ms - nix_clock_ms();
+
+	return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+static inline void nix_sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+#endif
