@@ -76,6 +76,8 @@ parent() { awk '/^PPid:/ {print $2}' "/proc/$1/status"; }
   stepd=$(parent "$task")
   [ "$(cat "/proc/$stepd/comm")" = slurmstepd ]
   kill -KILL "$stepd"
+  # Slurm does not notice a killed slurmstepd before the job ends: end it.
+  as_user scancel "$(squeue -h -u "$NIXC_USER" -o %i | head -1)"
   wait "$srun" || true
   local deadline=$(($(date +%s) + 20))
   while kill -0 "$helper" 2>/dev/null; do
