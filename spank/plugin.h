@@ -10,6 +10,7 @@
 #include "nix_config.h"
 #include "nix_namespace.h"
 #include "nix_request.h"
+#include "nix_share.h"
 
 struct plugin {
 	struct nix_config cfg;
@@ -18,6 +19,7 @@ struct plugin {
 	struct nix_request req;         /* filled by the option callbacks */
 	bool options_used;
 	/* slurmstepd, per task: */
+	struct nix_share share;         /* the step's tasks pass the view */
 	struct nix_ns ns;               /* the view to join, if any */
 	char profile[NIX_LIST_ARG_MAX]; /* the view's --nix-profile, resolved */
 	char writer[320];               /* --nix-writable: "job J on node N" */
@@ -36,6 +38,7 @@ int nix_options_export(spank_t sp);
 int nix_client_check(spank_t sp);
 
 /* task.c: slurmstepd */
+int nix_step_begin(spank_t sp);
 int nix_task_prepare(spank_t sp);
 int nix_task_enter(spank_t sp);
 void nix_task_release(void);

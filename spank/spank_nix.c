@@ -13,9 +13,13 @@
  *     init            register the options (their values arrive next)
  *     init_post_opt   pick the options up from the environment when the
  *                     batch step was started with --export=NONE
+ *     user_init       before the tasks are forked: the sockets through
+ *                     which the step's first task passes the view to the
+ *                     others
  *     task_init_privileged   as root, inside any job_container namespace:
- *                     find the job's pinned namespace for this view on this
- *                     node, or build and pin it (one per job per node)
+ *                     the step's first task finds the job's pinned
+ *                     namespace for this view on this node, or builds and
+ *                     pins it (one per job per node), and passes it on
  *     task_init       as the user: join it and put --nix-profile on PATH;
  *                     an error is reported here so that it fails the
  *                     task, never the node
@@ -30,6 +34,7 @@
 SPANK_PLUGIN(nix, 1);
 
 struct plugin nix_plugin = {
+	.share = NIX_SHARE_INIT,
 	.ns = NIX_NS_INIT,
 };
 
@@ -60,6 +65,13 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 	default:
 		return 0;
 	}
+}
+
+int slurm_spank_user_init(spank_t sp, int ac, char **av)
+{
+	(void)ac;
+	(void)av;
+	return nix_step_begin(sp);
 }
 
 int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)

@@ -24,6 +24,7 @@
 #include "nix_db_lock.h"
 #include "nix_job.h"
 #include "nix_path.h"
+#include "nix_share.h"
 #include "slurm_paths.h"
 #include "plugin.h"
 
@@ -144,7 +145,60 @@ static uint32_t job_nnodes(spank_t sp, uint32_t step_nnodes)
 	return n > step_nnodes ? (uint32_t)n : step_nnodes;
 }
 
+static int prepare_task(spank_t sp);
+
+/* The view, for this task: local task 0 acquires it (reused, or built)
+ * and passes it to the step's other tasks, which wait for it rather than
+ * each taking the job's lock and opening the pin in turn. */
+static int acquire_step_view(spank_t sp, struct nix_job *job, const struct nix_view *view,
+			     struct nix_err *err)
+{
+	uint32_t ntasks = 1;
+	int taskid = 0, rc;
+
+	if (spank_get_item(sp, S_JOB_LOCAL_TASK_COUNT, &ntasks) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_TASK_ID, &taskid) != ESPANK_SUCCESS)
+		ntasks = 1;
+	if (ntasks < 2 || nix_plugin.share.fd[0] < 0)
+		return acquire_view(job, view, err);
+	if (taskid != 0) {
+		/* task 0's own budget, and the time to reap a stuck helper */
+		rc = nix_share_receive(&nix_plugin.share, job->ids->uid,
+				       job->deadline_ms + 3000, &nix_plugin.ns, err);
+		return rc < 0 ? -1 : 0;
+	}
+	rc = acquire_view(job, view, err);
+	struct nix_err send_err;
+
+	if (nix_share_send(&nix_plugin.share, (int)ntasks - 1, &nix_plugin.ns,
+			   rc < 0 ? err->msg : NULL, job->deadline_ms + 3000, &send_err) < 0)
+		slurm_error("nix: %s", send_err.msg);
+	return rc;
+}
+
+/* slurmstepd, before it forks the tasks: the pair of sockets they share. */
+int nix_step_begin(spank_t sp)
+{
+	struct nix_err err;
+
+	(void)sp;
+	if (spank_context() != S_CTX_REMOTE || !nix_plugin.config_ok)
+		return 0;
+	if (nix_share_open(&nix_plugin.share, &err) < 0)
+		slurm_info("nix: %s: each task finds the view itself", err.msg);
+	return 0;
+}
+
 int nix_task_prepare(spank_t sp)
+{
+	int rc = prepare_task(sp);
+
+	/* The task needs the step's sockets no more (and exec closes them). */
+	nix_share_close(&nix_plugin.share);
+	return rc;
+}
+
+static int prepare_task(spank_t sp)
 {
 	int64_t started_ms = nix_clock_ms();
 	struct job_user u;
@@ -208,7 +262,7 @@ int nix_task_prepare(spank_t sp)
 		.base_mntns_fd = -1, .keep = keep_ptrs, .nkeep = keep.n,
 		.deadline_ms = started_ms + 1000LL * nix_plugin.cfg.create_timeout_s,
 	};
-	if (acquire_view(&job, &view, &err) < 0) {
+	if (acquire_step_view(sp, &job, &view, &err) < 0) {
 		if (is_default)
 			slurm_info("nix: %s: not used: %s", view.origin, err.msg);
 		else
@@ -280,5 +334,6 @@ int nix_task_enter(spank_t sp)
 
 void nix_task_release(void)
 {
+	nix_share_close(&nix_plugin.share);
 	nix_ns_close(&nix_plugin.ns);
 }

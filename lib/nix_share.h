@@ -1,0 +1,40 @@
+/* One step's tasks share the view that the first of them found or built.
+ *
+ * slurmstepd makes a socket pair before it forks the step's tasks, so that
+ * every task holds both ends. Local task 0 acquires the view (lock, pin or
+ * build) and sends each sibling a copy of its namespace fds, or the reason
+ * it failed; the siblings wait for that message instead of each taking the
+ * job's lock and opening the pin in turn (64 tasks: 63 fewer). A message is
+ * never trusted more than the task that got it: the fds must be namespaces
+ * of the job's user (a user who ptraces a sibling after it dropped root
+ * could send one, but only of their own). */
+#ifndef SPANK_NIX_SHARE_H
+#define SPANK_NIX_SHARE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "nix_error.h"
+#include "nix_namespace.h"
+
+struct nix_share {
+	int fd[2];
+};
+
+#define NIX_SHARE_INIT { .fd = { -1, -1 } }
+
+int nix_share_open(struct nix_share *share, struct nix_err *err);
+void nix_share_close(struct nix_share *share);
+
+/* Task 0: tell `copies` siblings what it got. ns NULL or closed: no view;
+ * error non-NULL: the reason the view could not be had. Until deadline_ms. */
+int nix_share_send(const struct nix_share *share, int copies, const struct nix_ns *ns,
+		   const char *error, int64_t deadline_ms, struct nix_err *err);
+
+/* A sibling: wait for task 0's message until deadline_ms. Returns 1 with ns
+ * open on the view, 0 for no view, -1 with err set (task 0's reason, or a
+ * message that is not what task 0 sends, or the deadline). */
+int nix_share_receive(const struct nix_share *share, uid_t uid, int64_t deadline_ms,
+		      struct nix_ns *ns, struct nix_err *err);
+
+#endif

@@ -1,0 +1,175 @@
+/* nix_share: how a step's tasks pass the view from task 0 to its siblings,
+ * and what a sibling refuses. Runs as root. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "nix_clock.h"
+#include "nix_share.h"
+
+#define USER_ID 65534
+
+/* A process of `uid` in its own user and mount namespace; ns gets fds on
+ * them. The caller kills it. */
+static pid_t namespaces_of(uid_t uid, struct nix_ns *ns)
+{
+	int p[2];
+	char c, path[64];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ||
+		    unshare(CLONE_NEWUSER | CLONE_NEWNS))
+			_exit(1);
+		(void)!write(p[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	ns->user_fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	ns->mnt_fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert(ns->user_fd >= 0 && ns->mnt_fd >= 0);
+	return pid;
+}
+
+static void stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static ino_t ino(int fd)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+static int64_t soon(void)
+{
+	return nix_clock_ms() + 5000;
+}
+
+START_TEST(siblings_get_task_0s_view)
+{
+	struct nix_share share = NIX_SHARE_INIT;
+	struct nix_ns ns, got[3];
+	struct nix_err err;
+	pid_t holder = namespaces_of(USER_ID, &ns);
+
+	ck_assert_int_eq(nix_share_open(&share, &err), 0);
+	ck_assert_int_eq(nix_share_send(&share, 3, &ns, NULL, soon(), &err), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_msg(nix_share_receive(&share, USER_ID, soon(), &got[i], &err) == 1, "%s", err.msg);
+		ck_assert_int_eq(ino(got[i].mnt_fd), ino(ns.mnt_fd));
+		ck_assert_int_eq(ino(got[i].user_fd), ino(ns.user_fd));
+		ck_assert(fcntl(got[i].mnt_fd, F_GETFD) & FD_CLOEXEC);
+		nix_ns_close(&got[i]);
+	}
+	nix_ns_close(&ns);
+	nix_share_close(&share);
+	stop(holder);
+}
+END_TEST
+
+START_TEST(siblings_get_task_0s_error_or_nothing)
+{
+	struct nix_share share = NIX_SHARE_INIT;
+	struct nix_ns got;
+	struct nix_err err;
+
+	ck_assert_int_eq(nix_share_open(&share, &err), 0);
+	ck_assert_int_eq(nix_share_send(&share, 1, NULL, "--nix-store=x: does not exist", soon(), &err), 0);
+	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-store=x: does not exist");
+	ck_assert_int_eq(nix_share_send(&share, 1, NULL, NULL, soon(), &err), 0);
+	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, &err), 0);
+	ck_assert_int_eq(got.mnt_fd, -1);
+	nix_share_close(&share);
+}
+END_TEST
+
+START_TEST(a_sibling_refuses_what_is_not_the_users_view)
+{
+	struct nix_share share = NIX_SHARE_INIT;
+	struct nix_ns mine, pipe_ns, got;
+	struct nix_err err;
+	int p[2];
+	pid_t other = namespaces_of(4242, &mine);
+
+	ck_assert_int_eq(nix_share_open(&share, &err), 0);
+	/* another user's namespaces */
+	ck_assert_int_eq(nix_share_send(&share, 1, &mine, NULL, soon(), &err), 0);
+	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, &err), -1);
+	ck_assert_msg(strstr(err.msg, "not the job user's"), "%s", err.msg);
+	/* not namespaces at all: no ioctl may reach them */
+	ck_assert_int_eq(pipe(p), 0);
+	pipe_ns.user_fd = p[0];
+	pipe_ns.mnt_fd = p[1];
+	ck_assert_int_eq(nix_share_send(&share, 1, &pipe_ns, NULL, soon(), &err), 0);
+	ck_assert_int_eq(nix_share_receive(&share, 4242, soon(), &got, &err), -1);
+	ck_assert_msg(strstr(err.msg, "something else than a view"), "%s", err.msg);
+	close(p[0]);
+	close(p[1]);
+	/* the user and mount namespaces of two different views */
+	struct nix_ns a, b, mixed;
+	pid_t pa = namespaces_of(USER_ID, &a), pb = namespaces_of(USER_ID, &b);
+
+	mixed.user_fd = a.user_fd;
+	mixed.mnt_fd = b.mnt_fd;
+	ck_assert_int_eq(nix_share_send(&share, 1, &mixed, NULL, soon(), &err), 0);
+	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, &err), -1);
+	nix_ns_close(&a);
+	nix_ns_close(&b);
+	nix_ns_close(&mine);
+	nix_share_close(&share);
+	stop(other);
+	stop(pa);
+	stop(pb);
+}
+END_TEST
+
+START_TEST(a_sibling_waits_no_longer_than_its_deadline)
+{
+	struct nix_share share = NIX_SHARE_INIT;
+	struct nix_ns got;
+	struct nix_err err;
+	int64_t t0 = nix_clock_ms();
+
+	ck_assert_int_eq(nix_share_open(&share, &err), 0);
+	ck_assert_int_eq(nix_share_receive(&share, USER_ID, t0 + 200, &got, &err), -1);
+	ck_assert_msg(strstr(err.msg, "in time"), "%s", err.msg);
+	ck_assert_int_lt(nix_clock_ms() - t0, 2000);
+	nix_share_close(&share);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("share");
+	TCase *tc = tcase_create("share");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, siblings_get_task_0s_view);
+	tcase_add_test(tc, siblings_get_task_0s_error_or_nothing);
+	tcase_add_test(tc, a_sibling_refuses_what_is_not_the_users_view);
+	tcase_add_test(tc, a_sibling_waits_no_longer_than_its_deadline);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
