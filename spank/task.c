@@ -161,7 +161,10 @@ int nix_task_prepare(spank_t sp)
 		return 0;
 	}
 
-	nix_node_name(sp, node, sizeof(node));
+	if (nix_node_name(node, sizeof(node)) < 0) {
+		task_fail("%s", "this node's name (SLURMD_NODENAME of slurmstepd) is not a plain name");
+		return 0;
+	}
 	struct nix_ids ids = {
 		.uid = u.uid, .gid = u.gid,
 		.groups = u.groups, .ngroups = u.ngroups,
