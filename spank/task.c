@@ -222,12 +222,31 @@ static int prepend_profiles(spank_t sp)
 	return spank_setenv(sp, "PATH", bins, 1) == ESPANK_SUCCESS ? 0 : -1;
 }
 
+/* Slurm goes to the job's working directory before task_init, in the
+ * host's mount namespace: one only the view has (`cd /nix/store/x && srun`)
+ * fails there, and Slurm goes to /tmp instead. The submitting shell's PWD
+ * names it: returned when we are in /tmp and the host has no such
+ * directory. It is the user's value, and only ever used as the user. */
+static const char *dir_only_in_view(spank_t sp, char *buf, size_t len)
+{
+	char cwd[PATH_MAX];
+	struct stat st;
+
+	if (spank_getenv(sp, "PWD", buf, len) != ESPANK_SUCCESS || buf[0] != '/')
+		return NULL;
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/tmp") || !strcmp(buf, "/tmp"))
+		return NULL;
+	if (stat(buf, &st) == 0)
+		return NULL; /* the host has it: Slurm's choice stands */
+	return buf;
+}
+
 int nix_task_enter(spank_t sp)
 {
 	struct nix_err err;
+	char pwd[PATH_MAX];
 	int rc = 0;
 
-	(void)sp;
 	if (spank_context() != S_CTX_REMOTE)
 		return 0;
 	if (nix_plugin.task_error[0]) {
@@ -236,7 +255,7 @@ int nix_task_enter(spank_t sp)
 	}
 	if (nix_plugin.ns.mnt_fd < 0)
 		return 0;
-	if (nix_ns_join(&nix_plugin.ns, &err) < 0) {
+	if (nix_ns_join(&nix_plugin.ns, dir_only_in_view(sp, pwd, sizeof(pwd)), &err) < 0) {
 		slurm_error("nix: %s", err.msg);
 		rc = -1;
 	} else if (prepend_profiles(sp) < 0) {

@@ -176,7 +176,7 @@ static int join_and_look(const struct nix_ns *ns, bool writable)
 		if (chdir(top) || setgroups(0, NULL) ||
 		    setresgid(USER_ID, USER_ID, USER_ID) || setresuid(USER_ID, USER_ID, USER_ID))
 			_exit(10);
-		if (nix_ns_join(ns, &err) < 0) {
+		if (nix_ns_join(ns, NULL, &err) < 0) {
 			fprintf(stderr, "join: %s\n", err.msg);
 			_exit(11);
 		}
