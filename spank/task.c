@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <pwd.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,18 @@ out:
 	return rc;
 }
 
+#ifndef SLURM_BATCH_SCRIPT
+#define SLURM_BATCH_SCRIPT 0xfffffffbU /* slurm/slurm.h, the same 22.05 to 26.05 */
+#endif
+
+static bool is_batch_step(spank_t sp)
+{
+	uint32_t step;
+
+	return spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS &&
+	       step == SLURM_BATCH_SCRIPT;
+}
+
 int nix_task_prepare(spank_t sp)
 {
 	struct job_user u;
@@ -156,6 +170,11 @@ int nix_task_prepare(spank_t sp)
 
 	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT)
 		return 0;
+	/* The batch script is the user's glue to Slurm (#!/bin/bash, srun,
+	 * scontrol): its step keeps the host's directories, and --nix-hide (or
+	 * the site's hide=) applies to the srun steps it launches. */
+	if (is_batch_step(sp))
+		view.hide[0] = '\0';
 	if (view.writable && u.nnodes > 1) {
 		task_fail("%s", "--nix-writable: a writable store is for one-node jobs (its database must not be shared)");
 		return 0;
