@@ -82,6 +82,25 @@ static int detach_below(const char *prefix, struct nix_err *err)
 	return rc;
 }
 
+/* Make the one mount holding path private (per mountinfo: the topmost
+ * mount on the longest mount point that is a prefix of path). */
+static int make_holder_private(const char *path)
+{
+	struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_fs *fs;
+	int rc = -1;
+
+	if (tb && mnt_table_parse_file(tb, "/proc/self/mountinfo") == 0) {
+		fs = mnt_table_find_mountpoint(tb, path, MNT_ITER_BACKWARD);
+		if (fs && mnt_fs_get_target(fs))
+			rc = mount(NULL, mnt_fs_get_target(fs), NULL, MS_PRIVATE, NULL);
+		else
+			errno = ENOENT;
+	}
+	mnt_unref_table(tb);
+	return rc;
+}
+
 /* Flags a bind remount must keep: in a user namespace the kernel refuses
  * to clear flags that came locked from the host mount (EPERM). */
 static unsigned long kept_flags(const char *target)
@@ -197,8 +216,10 @@ static int apply_op(const struct mount_op *op)
 	int fd;
 
 	switch (op->kind) {
+	case MOUNT_OP_MAKE_RSLAVE:
+		return mount(NULL, op->target, NULL, MS_REC | MS_SLAVE, NULL);
 	case MOUNT_OP_MAKE_PRIVATE:
-		return mount(NULL, op->target, NULL, MS_REC | MS_PRIVATE, NULL);
+		return make_holder_private(op->target);
 	case MOUNT_OP_TMPFS:
 		return mount("tmpfs", op->target, "tmpfs", MS_NOSUID | MS_NODEV,
 			     "mode=0755,size=1m");

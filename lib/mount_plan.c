@@ -164,13 +164,17 @@ int mount_plan_host(const struct host_root *root, const char *mountpoint,
 	char target[PATH_MAX * 2];
 	const char *name;
 
-	/* Nothing mounted on the host later may propagate in, and nothing we
-	 * mount may propagate out. */
-	if (plan_add(plan, MOUNT_OP_MAKE_PRIVATE, NULL, "/", -1, false, err) < 0)
+	/* Host mounts made later (autofs homes, CVMFS) propagate in; nothing
+	 * we mount propagates out. */
+	if (plan_add(plan, MOUNT_OP_MAKE_RSLAVE, NULL, "/", -1, false, err) < 0)
 		return -1;
-	/* The copy of the host's mounts includes other jobs' pins: holding
-	 * them would keep those namespaces alive as long as this one. */
-	if (plan_add(plan, MOUNT_OP_DETACH_BELOW, NULL, state_dir, -1, false, err) < 0)
+	/* Except into the mount holding the state dir: other jobs' pins made
+	 * later must not enter (they would keep those namespaces alive as long
+	 * as this one), and the kernel fails a pin (EINVAL) rather than copy a
+	 * mount namespace file into a slave. The copy of the pins that exist
+	 * now goes too. */
+	if (plan_add(plan, MOUNT_OP_MAKE_PRIVATE, NULL, state_dir, -1, false, err) < 0 ||
+	    plan_add(plan, MOUNT_OP_DETACH_BELOW, NULL, state_dir, -1, false, err) < 0)
 		return -1;
 	if (root->mountpoint_exists)
 		return 0;
@@ -264,8 +268,11 @@ int mount_plan_hide(const char *hide_list, const char *const *keep, int nkeep,
 void mount_op_format(const struct mount_op *op, char *out, size_t outlen)
 {
 	switch (op->kind) {
+	case MOUNT_OP_MAKE_RSLAVE:
+		snprintf(out, outlen, "make-rslave %s", op->target);
+		break;
 	case MOUNT_OP_MAKE_PRIVATE:
-		snprintf(out, outlen, "make-rprivate %s", op->target);
+		snprintf(out, outlen, "make-private mount of %s", op->target);
 		break;
 	case MOUNT_OP_DETACH_BELOW:
 		snprintf(out, outlen, "detach-below %s", op->target);

@@ -1,8 +1,9 @@
 /* Mount plans: the mounts that make a view, as plain data.
  *
  * A view is built in two stages by a helper process (see nix_namespace.h):
- *   host stage - as root, in a fresh private mount namespace: forget the
- *                pins of other jobs and, when the mount point does not exist
+ *   host stage - as root, in a fresh mount namespace, a slave of the
+ *                node's (mounts made on the node later, autofs or CVMFS,
+ *                appear in the view): forget the pins of other jobs and, when the mount point does not exist
  *                on the node, build a root that has it (a tmpfs with every
  *                top-level entry of the host bound in, then pivot_root);
  *   user stage - as the job user, inside the job's user namespace: bind the
@@ -18,7 +19,9 @@
 #include "nix_error.h"
 
 enum mount_op_kind {
-	MOUNT_OP_MAKE_PRIVATE,  /* "/" and everything below: no propagation */
+	MOUNT_OP_MAKE_RSLAVE,   /* "/" and everything below: receive the host's
+	                           mounts, send nothing back */
+	MOUNT_OP_MAKE_PRIVATE,  /* the one mount holding target: no propagation */
 	MOUNT_OP_DETACH_BELOW,  /* lazily unmount every mount at/below target */
 	MOUNT_OP_TMPFS,         /* a fresh tmpfs (mode 0755) on target */
 	MOUNT_OP_MKDIR,         /* mount point: an empty directory */

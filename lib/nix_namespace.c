@@ -468,7 +468,7 @@ fail:
 	return -1;
 }
 
-int nix_ns_join(const struct nix_ns *ns, struct nix_err *err)
+int nix_ns_join(const struct nix_ns *ns, const char *dir, struct nix_err *err)
 {
 	char cwd[PATH_MAX];
 	bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
@@ -478,6 +478,8 @@ int nix_ns_join(const struct nix_ns *ns, struct nix_err *err)
 	if (setns(ns->mnt_fd, CLONE_NEWNS) < 0)
 		return nix_err_errno(err, errno, "cannot join the job's mount namespace");
 	/* Joining a mount namespace moves us to its root. */
+	if (dir && chdir(dir) == 0)
+		return 0;
 	if (have_cwd && chdir(cwd) < 0)
 		return nix_err_errno(err, errno, "cannot return to %s", cwd);
 	return 0;

@@ -61,8 +61,9 @@ int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err);
 int nix_ns_open_pin(const char *pin_path, uid_t uid, struct nix_ns *ns,
 		    struct nix_err *err);
 
-/* Enter the namespaces and return to the current directory. */
-int nix_ns_join(const struct nix_ns *ns, struct nix_err *err);
+/* Enter the namespaces and go to dir when given and reachable there, else
+ * return to the current directory. */
+int nix_ns_join(const struct nix_ns *ns, const char *dir, struct nix_err *err);
 
 void nix_ns_close(struct nix_ns *ns);
 

@@ -46,7 +46,7 @@ void nix_task_release(void);
 /* node.c: slurmd's prolog and epilog */
 int nix_node_job_start(spank_t sp);
 int nix_node_job_end(spank_t sp);
-void nix_node_name(spank_t sp, char *out, size_t len);
+int nix_node_name(char *out, size_t len);
 
 /* Parse the plugstack arguments into nix_plugin.cfg, logging a bad one. */
 void nix_plugin_configure(int ac, char **av);

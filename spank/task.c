@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <pwd.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +191,18 @@ int nix_step_begin(spank_t sp)
 	return 0;
 }
 
+#ifndef SLURM_BATCH_SCRIPT
+#define SLURM_BATCH_SCRIPT 0xfffffffbU /* slurm/slurm.h, the same 22.05 to 26.05 */
+#endif
+
+static bool is_batch_step(spank_t sp)
+{
+	uint32_t step;
+
+	return spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS &&
+	       step == SLURM_BATCH_SCRIPT;
+}
+
 int nix_task_prepare(spank_t sp)
 {
 	int rc = prepare_task(sp);
@@ -235,12 +249,20 @@ static int prepare_task(spank_t sp)
 
 	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT)
 		return 0;
+	/* The batch script is the user's glue to Slurm (#!/bin/bash, srun,
+	 * scontrol): its step keeps the host's directories, and --nix-hide (or
+	 * the site's hide=) applies to the srun steps it launches. */
+	if (is_batch_step(sp))
+		view.hide[0] = '\0';
 	if (view.writable && job_nnodes(sp, u.nnodes) > 1) {
 		task_fail("%s", "--nix-writable: a writable store is for one-node jobs (its database must not be shared)");
 		return 0;
 	}
 
-	nix_node_name(sp, node, sizeof(node));
+	if (nix_node_name(node, sizeof(node)) < 0) {
+		task_fail("%s", "this node's name (SLURMD_NODENAME of slurmstepd) is not a plain name");
+		return 0;
+	}
 	if (view.writable)
 		snprintf(nix_plugin.writer, sizeof(nix_plugin.writer), "job %u on node %s",
 			 u.jobid, node);
@@ -305,9 +327,29 @@ static int hold_store_lock(void)
 	return 0;
 }
 
+/* Slurm goes to the job's working directory before task_init, in the
+ * host's mount namespace: one only the view has (`cd /nix/store/x && srun`)
+ * fails there, and Slurm goes to /tmp instead. The submitting shell's PWD
+ * names it: returned when we are in /tmp and the host has no such
+ * directory. It is the user's value, and only ever used as the user. */
+static const char *dir_only_in_view(spank_t sp, char *buf, size_t len)
+{
+	char cwd[PATH_MAX];
+	struct stat st;
+
+	if (spank_getenv(sp, "PWD", buf, len) != ESPANK_SUCCESS || buf[0] != '/')
+		return NULL;
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/tmp") || !strcmp(buf, "/tmp"))
+		return NULL;
+	if (stat(buf, &st) == 0)
+		return NULL; /* the host has it: Slurm's choice stands */
+	return buf;
+}
+
 int nix_task_enter(spank_t sp)
 {
 	struct nix_err err;
+	char pwd[PATH_MAX];
 	int rc = 0;
 
 	if (spank_context() != S_CTX_REMOTE)
@@ -320,7 +362,7 @@ int nix_task_enter(spank_t sp)
 	}
 	if (nix_plugin.ns.mnt_fd < 0)
 		return 0;
-	if (nix_ns_join(&nix_plugin.ns, &err) < 0) {
+	if (nix_ns_join(&nix_plugin.ns, dir_only_in_view(sp, pwd, sizeof(pwd)), &err) < 0) {
 		slurm_error("nix: %s", err.msg);
 		rc = -1;
 	} else if (hold_store_lock() < 0) {

@@ -74,7 +74,10 @@ NIXC_CONF=$NIXC_DIR/etc/slurm.conf
 NIXC_MUNGE_SOCKET=$NIXC_DIR/munge/munge.socket
 NIXC_HOST_ADDR=$NIXC_SUBNET.1
 NIXC_CTLD_HOST=${NIXC_NAME}ctl
-NIXC_STATE_DIR=$NIXC_DIR/state
+# The plugin's state dir: its default, on each node's own /run (every node
+# has its own mount namespace, see `cluster`): reach it with
+# `cluster on-node NODE CMD...`.
+NIXC_STATE_DIR=/run/spank-nix
 NIXC_PIDS_DIR=$NIXC_DIR/pids
 # A directory owned by the test user for tests' files (job outputs, scratch
 # stores...): removed with the cluster by `down`. Not under /tmp (private

@@ -128,6 +128,8 @@ SCRIPT
     distinct=$(awk '{print $4, $5}' <<<"$lines_n" | sort -u | wc -l)
     assert_equal "$distinct" 1
   done
+  # and two nodes never share one
+  assert_ns_not_shared_by_nodes
   # and not the host's
   assert_output_not_contains "$(readlink /proc/self/ns/user)"
 }
@@ -160,6 +162,7 @@ srun --overlap -N1 -n1 --nix-store=none bash -c 'test -e /nix && echo has-nix ||
     assert_equal "$(grep "^ns $n " <<<"$output" | wc -l)" 2
     assert_equal "$(grep "^ns $n " <<<"$output" | sort -u | wc -l)" 1
   done
+  assert_ns_not_shared_by_nodes
 }
 
 @test "two concurrent first steps of a job build its namespace once" {
@@ -186,10 +189,10 @@ srun --overlap -N1 -n1 --nix-store=none bash -c 'test -e /nix && echo has-nix ||
   [ -n "$next" ]
   for n in $(nodes); do
     # what a crashed slurmd would leave for the next job id: not ours
-    mkdir -p "$NIXC_STATE_DIR/$n/job.$next" "$NIXC_STATE_DIR/$n/job.999999"
-    echo "uid=0 boot=not-this-boot" >"$NIXC_STATE_DIR/$n/job.$next/owner"
-    echo "uid=0 boot=not-this-boot" >"$NIXC_STATE_DIR/$n/job.999999/owner"
-    touch "$NIXC_STATE_DIR/$n/job.$next/0000000000000000.mnt"
+    on_node "$n" sh -c 'd=$1/$2; mkdir -p "$d/job.$3" "$d/job.999999" &&
+      echo "uid=0 boot=not-this-boot" >"$d/job.$3/owner" &&
+      echo "uid=0 boot=not-this-boot" >"$d/job.999999/owner" &&
+      touch "$d/job.$3/0000000000000000.mnt"' sh "$NIXC_STATE_DIR" "$n" "$next"
   done
   run_as_user srun -N2 --nix-store='~/nix' "$NIX_HELLO_BIN"
   assert_success
@@ -202,19 +205,21 @@ srun --overlap -N1 -n1 --nix-store=none bash -c 'test -e /nix && echo has-nix ||
   id=$(submit -N1 --nix-store='~/nix' -o /dev/null --wrap 'sleep 30')
   wait_job_state "$id" RUNNING 30
   # the pin appears when the batch step's task starts
-  local i pin=""
+  local i pin="" n
+  n=$(job_field "$id" BatchHost)
   for i in $(seq 50); do
-    pin=$(find "$NIXC_STATE_DIR" -name '*.mnt' 2>/dev/null | head -1)
+    pin=$(on_node "$n" find "$NIXC_STATE_DIR" -name '*.mnt' 2>/dev/null | head -1)
     [ -n "$pin" ] && break
     sleep 0.2
   done
   [ -n "$pin" ]
-  run_as_user cat "$pin"
+  # as the user, in the node's mount namespace (where the pin is)
+  run on_node "$n" setpriv --reuid="$NIXC_USER" --regid="$NIXC_USER" --init-groups cat "$pin"
   assert_failure
   assert_output_contains "Permission denied"
-  run_as_user nsenter --mount="$pin" true
+  run on_node "$n" setpriv --reuid="$NIXC_USER" --regid="$NIXC_USER" --init-groups nsenter --mount="$pin" true
   assert_failure
-  run stat -c '%U %a' "$NIXC_STATE_DIR"
+  run on_node "$n" stat -c '%U %a' "$NIXC_STATE_DIR"
   assert_equal "$output" "root 700"
   scancel "$id"
   wait_job "$id" 30 >/dev/null || true

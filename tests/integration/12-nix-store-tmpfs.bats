@@ -51,6 +51,7 @@ SCRIPT
     assert_equal "$(grep "^ns $n " <<<"$output" | wc -l)" 2
     assert_equal "$(grep "^ns $n " <<<"$output" | sort -u | wc -l)" 1
   done
+  assert_ns_not_shared_by_nodes
 }
 
 @test "bad input is still refused before queueing" {

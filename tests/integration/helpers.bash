@@ -51,6 +51,24 @@ run_as_user() { run "$NIXC_CLUSTER" as-user "$@"; }
 
 # Node names, e.g. "snx1 snx2".
 nodes() { nixc_node_list; }
+# on_node NODE CMD...: CMD as root in NODE's own mount namespace (its /run,
+# the plugin's state dir and pins; the rest is the host's).
+on_node() { "$NIXC_CLUSTER" on-node "$@"; }
+
+# assert_ns_not_shared_by_nodes: $output has lines "ns TAG... HOST NS NS..." (HOST the
+# first field naming a node): no namespace appears on two nodes.
+assert_ns_not_shared_by_nodes() {
+  local shared
+  shared=$(awk -v nodes=" $(nodes | tr '\n' ' ') " '
+    $1 == "ns" {
+      host = ""
+      for (i = 2; i <= NF; i++) {
+        if (host == "" && index(nodes, " " $i " ")) { host = $i; continue }
+        if (host != "") { if (($i in at) && at[$i] != host) print $i, at[$i], host; at[$i] = host }
+      }
+    }' <<<"$output")
+  [ -z "$shared" ] || { echo "namespaces shared by two nodes: $shared" >&2; return 1; }
+}
 node_log() { echo "$NIXC_DIR/log/slurmd-$1.log"; }
 ctld_log() { echo "$NIXC_DIR/log/slurmctld.log"; }
 

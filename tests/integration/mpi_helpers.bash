@@ -65,6 +65,11 @@ assert_ranks_share_ns() {
     [ "${pairs%% *}" != "userns=${hostpair% *}" ] || { echo "ranks on $h share the host's user namespace" >&2; return 1; }
     [ "${pairs##* }" != "mntns=${hostpair#* }" ] || { echo "ranks on $h share the host's mount namespace" >&2; return 1; }
   done
+  # and two nodes never share one
+  local shared
+  shared=$(grep -oE 'host=[^ ]+ userns=[0-9]+ mntns=[0-9]+' <<<"$output" | sort -u |
+    awk '{ for (i = 2; i <= 3; i++) { if (($i in at) && at[$i] != $1) print $i; at[$i] = $1 } }')
+  [ -z "$shared" ] || { echo "namespaces shared by two nodes: $shared" >&2; return 1; }
 }
 
 # assert_pingpong_sizes SIZE...: each size has a verified line with MBps > 0.

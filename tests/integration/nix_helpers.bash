@@ -8,11 +8,14 @@ need_fixtures() {
   }
 }
 
-# job_state_left: what the plugin still holds on this machine: job
-# directories in the state dir and mounts below it.
+# job_state_left: what the plugin still holds on any node: job directories
+# in its state dir (whatever node name they are under) and mounts below it.
 job_state_left() {
-  find "$NIXC_STATE_DIR" -mindepth 2 -maxdepth 2 -name 'job.*' 2>/dev/null
-  findmnt -rno TARGET | grep -F "$NIXC_STATE_DIR/" || true
+  local n
+  for n in $(nodes); do
+    on_node "$n" find "$NIXC_STATE_DIR" -mindepth 2 -maxdepth 2 -name 'job.*' 2>/dev/null | sed "s|^|$n:|"
+    on_node "$n" findmnt -rno TARGET | grep -F "$NIXC_STATE_DIR/" | sed "s|^|$n:|" || true
+  done
 }
 
 # assert_no_job_state [TIMEOUT=15]: once the jobs have ended (the epilog runs

@@ -38,7 +38,8 @@ START_TEST(host_stage_with_existing_mountpoint_only_isolates)
 	ck_assert_int_eq(mount_plan_host(&root, "/nix", "/run/spank-nix", &plan, &err), 0);
 	format_plan(&plan, text, sizeof(text));
 	ck_assert_str_eq(text,
-			 "make-rprivate /\n"
+			 "make-rslave /\n"
+			 "make-private mount of /run/spank-nix\n"
 			 "detach-below /run/spank-nix\n");
 	mount_plan_free(&plan);
 }
@@ -54,7 +55,8 @@ START_TEST(host_stage_builds_new_root_with_mountpoint)
 	ck_assert_int_eq(mount_plan_host(&root, "/nix", "/run/spank-nix", &plan, &err), 0);
 	format_plan(&plan, text, sizeof(text));
 	ck_assert_str_eq(text,
-			 "make-rprivate /\n"
+			 "make-rslave /\n"
+			 "make-private mount of /run/spank-nix\n"
 			 "detach-below /run/spank-nix\n"
 			 "tmpfs /run/spank-nix\n"
 			 "symlink /run/spank-nix/bin -> usr/bin\n"

@@ -188,7 +188,7 @@ static int join_and_look(const struct nix_ns *ns, bool writable)
 		if (chdir(top) || setgroups(0, NULL) ||
 		    setresgid(USER_ID, USER_ID, USER_ID) || setresuid(USER_ID, USER_ID, USER_ID))
 			_exit(10);
-		if (nix_ns_join(ns, &err) < 0) {
+		if (nix_ns_join(ns, NULL, &err) < 0) {
 			fprintf(stderr, "join: %s\n", err.msg);
 			_exit(11);
 		}
@@ -524,7 +524,7 @@ static int try_to_drop_groups(const struct nix_ns *ns)
 		if (setgroups(1, groups) || setresgid(USER_ID, USER_ID, USER_ID) ||
 		    setresuid(USER_ID, USER_ID, USER_ID))
 			_exit(10);
-		if (nix_ns_join(ns, &err) < 0)
+		if (nix_ns_join(ns, NULL, &err) < 0)
 			_exit(11);
 		if (getgroups(1, groups) != 1 || groups[0] != USER_GROUP)
 			_exit(12); /* the task keeps its group */
