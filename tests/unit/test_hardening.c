@@ -337,7 +337,7 @@ START_TEST(sweep_keeps_jobs_in_use_and_removes_ended_ones)
 		close(go[1]);
 		close(ready[0]);
 		if (setgroups(0, NULL) || setresgid(USER_ID, USER_ID, USER_ID) ||
-		    setresuid(USER_ID, USER_ID, USER_ID) || nix_ns_join(&ns, &err) < 0)
+		    setresuid(USER_ID, USER_ID, USER_ID) || nix_ns_join(&ns, NULL, &err) < 0)
 			_exit(1);
 		nix_ns_close(&ns);
 		close(ready[1]); /* joined, holding no fd of the namespaces */
