@@ -27,7 +27,8 @@ teardown() {
     done; touch "'"$NIXC_SCRATCH"'/views-done.$SLURM_JOB_ID"; sleep 5')
   for i in $(seq 300); do [ -e "$NIXC_SCRATCH/views-done.$job" ] && break; sleep 0.1; done
   # the node holds no more pins than the site allows
-  pins=$(findmnt -rno TARGET | grep -c "^$NIXC_STATE_DIR/.*/job\.$job/.*\.mnt$" || true)
+  pins=$(for n in $(nodes); do on_node "$n" findmnt -rno TARGET; done |
+    grep -c "^$NIXC_STATE_DIR/.*/job\.$job/.*\.mnt$" || true)
   job_state=$(wait_job "$job" 60) || true
   output=$(cat "$NIXC_SCRATCH/out/$job.out")
   assert_equal "$pins" 3
@@ -55,10 +56,12 @@ teardown() {
   local node stale
   node=$(nodes | tr ' ' '\n' | head -1)
   stale="$NIXC_STATE_DIR/$node/job.99999"
-  mkdir -p "$stale" && touch "$stale/lock" "$stale/0123456789abcdef.view"
+  on_node "$node" mkdir -p "$stale"
+  on_node "$node" touch "$stale/lock" "$stale/0123456789abcdef.view"
   run_as_user srun -N1 -w "$node" --nix-store='~/nix' true
   assert_success
-  [ ! -e "$stale" ]
+  run on_node "$node" test -e "$stale"
+  assert_failure
 }
 
 @test "a store/ or var/nix/db other users may write to is refused, like the store's directory" {
@@ -87,22 +90,23 @@ teardown() {
     [ "$(readlink "/proc/$pid/ns/user")" != "$(readlink /proc/self/ns/user)" ] && break
     sleep 0.1
   done
-  mkdir -p "$dir"
-  echo "uid=$(id -u "$NIXC_USER") boot=$(cat /proc/sys/kernel/random/boot_id)" >"$dir/owner"
-  touch "$dir/lock" "$dir/0000000000000001.mnt"
-  mount --bind "/proc/$pid/ns/mnt" "$dir/0000000000000001.mnt"
+  on_node "$node" mkdir -p "$dir"
+  on_node "$node" sh -c "echo 'uid=$(id -u "$NIXC_USER") boot=$(cat /proc/sys/kernel/random/boot_id)' >'$dir/owner'"
+  on_node "$node" touch "$dir/lock" "$dir/0000000000000001.mnt"
+  on_node "$node" mount --bind "/proc/$pid/ns/mnt" "$dir/0000000000000001.mnt"
 
   # another job's prolog on that node: the task is alive, its state stays
   run_as_user srun -N1 -w "$node" --nix-store='~/nix' true
   assert_success
-  [ -e "$dir/0000000000000001.mnt" ]
+  on_node "$node" test -e "$dir/0000000000000001.mnt"
 
   # the job ended while slurmd was down (no epilog): the next prolog sweeps it
   kill "$pid"
   wait "$pid" || true
   run_as_user srun -N1 -w "$node" --nix-store='~/nix' true
   assert_success
-  [ ! -e "$dir" ]
-  run bash -c "findmnt -rno TARGET | grep -F '$dir'"
+  run on_node "$node" test -e "$dir"
+  assert_failure
+  run bash -c "'$NIXC_CLUSTER' on-node '$node' findmnt -rno TARGET | grep -F '$dir'"
   assert_failure
 }
