@@ -140,7 +140,10 @@ static void make_parents(const char *path)
 {
 	char buf[PATH_MAX];
 
-	snprintf(buf, sizeof(buf), "%s", path);
+	/* A path too long for buf cannot be mounted on either: the mount
+	 * fails and says so. */
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return;
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;

@@ -41,8 +41,11 @@ NIXC_PLUGIN_ARGS=${NIXC_PLUGIN_ARGS:-}
 # required|optional (plugstack.conf keyword)
 NIXC_PLUGIN_MODE=${NIXC_PLUGIN_MODE:-required}
 
-# none|tmpfs: JobContainerType (tmpfs also sets PrologFlags=contain).
+# none|tmpfs|linux: the job container / namespace plugin (tmpfs and linux also
+# set PrologFlags=contain). tmpfs: job_container/tmpfs, namespace/tmpfs from
+# Slurm 25.11; linux: namespace/linux (25.11+) with the NIXC_NS_FLAGS.
 NIXC_JOB_CONTAINER=${NIXC_JOB_CONTAINER:-none}
+NIXC_NS_FLAGS=${NIXC_NS_FLAGS:-CLONE_NEWUSER CLONE_NEWPID}
 # Extra PrologFlags (e.g. contain) even without job_container/tmpfs.
 NIXC_PROLOG_FLAGS=${NIXC_PROLOG_FLAGS:-}
 # cgroup|linuxproc|pgid. Default: cgroup (v1) when the v1 freezer is mounted.
@@ -63,7 +66,7 @@ NIXC_EXTRA_CONF=${NIXC_EXTRA_CONF:-}
 # see the cluster as it is. NIXC_NAME/NIXC_DIR select the cluster.
 NIXC_SETTINGS_VARS="NIXC_NODES NIXC_CPUS NIXC_USER NIXC_HOME NIXC_BRIDGE NIXC_SUBNET
   NIXC_CTLD_PORT NIXC_SLURMD_PORT NIXC_SRUN_PORT_RANGE NIXC_PLUGIN NIXC_PLUGIN_ARGS
-  NIXC_PLUGIN_MODE NIXC_JOB_CONTAINER NIXC_PROLOG_FLAGS NIXC_PROCTRACK NIXC_DEBUG NIXC_EXTRA_CONF"
+  NIXC_PLUGIN_MODE NIXC_JOB_CONTAINER NIXC_NS_FLAGS NIXC_PROLOG_FLAGS NIXC_PROCTRACK NIXC_DEBUG NIXC_EXTRA_CONF"
 if [ -z "${NIXC_IGNORE_SAVED:-}" ] && [ -r "$NIXC_DIR/run/settings" ]; then
   # shellcheck disable=SC1091
   . "$NIXC_DIR/run/settings"
@@ -93,5 +96,5 @@ nixc_nodes_expr() { if [ "$NIXC_NODES" -eq 1 ]; then echo "${NIXC_NAME}1"; else 
 
 export NIXC_REPO NIXC_NAME NIXC_DIR NIXC_NODES NIXC_CPUS NIXC_USER NIXC_HOME NIXC_BRIDGE \
   NIXC_SUBNET NIXC_CTLD_PORT NIXC_SLURMD_PORT NIXC_SRUN_PORT_RANGE NIXC_PLUGIN \
-  NIXC_PLUGIN_ARGS NIXC_PLUGIN_MODE NIXC_JOB_CONTAINER NIXC_PROLOG_FLAGS NIXC_PROCTRACK \
+  NIXC_PLUGIN_ARGS NIXC_PLUGIN_MODE NIXC_JOB_CONTAINER NIXC_NS_FLAGS NIXC_PROLOG_FLAGS NIXC_PROCTRACK \
   NIXC_DEBUG NIXC_EXTRA_CONF NIXC_SCRATCH

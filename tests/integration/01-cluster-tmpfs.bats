@@ -9,10 +9,12 @@ setup_file() {
   require_cluster
 }
 
-@test "the cluster runs job_container/tmpfs with PrologFlags=contain" {
+@test "the cluster runs job_container/tmpfs (namespace/tmpfs from 25.11) with PrologFlags=contain" {
   [ "$NIXC_JOB_CONTAINER" = tmpfs ]
   run scontrol show config
-  assert_output_contains "job_container/tmpfs"
+  # Slurm 25.11 renamed it: NamespaceType = namespace/tmpfs
+  grep -qE 'job_container/tmpfs|namespace/tmpfs' <<<"$output" || { echo "$output" >&2; false; }
+  assert_output_not_contains "has been replaced with NamespaceType"
   run grep -E '^PrologFlags=.*contain' "$NIXC_CONF"
   assert_success
 }

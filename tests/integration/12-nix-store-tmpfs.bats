@@ -10,7 +10,7 @@ load nix_helpers
 setup_file() {
   require_cluster
   need_fixtures
-  need_conf '^JobContainerType=job_container/tmpfs' "$NIXC_CONF" NIXC_JOB_CONTAINER=tmpfs
+  need_conf '^\(JobContainerType=job_container\|NamespaceType=namespace\)/tmpfs' "$NIXC_CONF" NIXC_JOB_CONTAINER=tmpfs
 }
 
 teardown() {

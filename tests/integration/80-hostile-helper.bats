@@ -60,9 +60,22 @@ first_node() { nodes | head -1; }
 }
 
 @test "setgroups is denied in the job's user namespace: no dropping a group" {
-  run_as_user srun -N1 --nix-store='~/nix' sh -c "cat /proc/self/setgroups; $ATTACKS/drop-groups"
+  # A task of the job; then the user, from outside the job, joins its user
+  # namespace and tries to drop their groups there.
+  as_user_sh "srun -N1 --nix-store='~/nix' sh -c 'cat /proc/self/setgroups; echo pid=\$\$; sleep 30'" \
+    >"$BATS_TEST_TMPDIR/task" 2>&1 &
+  local job=$! pid="" i
+  for i in $(seq 200); do
+    pid=$(sed -n 's/^pid=//p' "$BATS_TEST_TMPDIR/task")
+    [ -n "$pid" ] && break
+    sleep 0.1
+  done
+  [ -n "$pid" ] || { cat "$BATS_TEST_TMPDIR/task" >&2; return 1; }
+  run_as_user "$ATTACKS/drop-groups" "$pid"
+  scancel -u "$NIXC_USER"
+  wait "$job" || true
   echo "$output"
+  grep -q '^deny$' "$BATS_TEST_TMPDIR/task"
   assert_success
-  assert_output_contains "deny"
   assert_output_contains "setgroups: Operation not permitted"
 }

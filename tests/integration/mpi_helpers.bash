@@ -19,8 +19,53 @@ NIXC_MPI_BIN=${NIXC_MPI_BIN:-$NIXC_DIR/mpi-bin}
 export NIXC_MPI_BIN
 # A timeout for every srun (the test never hangs).
 MPI_TIMEOUT=${MPI_TIMEOUT:-120}
-# Open MPI 4.1 wraps it: "The default btl_vader_single_copy_mechanism CMA is\n not available due to different user namespaces."
+
+# How Open MPI says whether ranks on a node use single copy (CMA,
+# process_vm_readv) between them, by major version (Debian 12: 4.1, 13: 5.0,
+# unstable: 6.0):
+# - 4.1 warns by itself when it cannot ("The default
+#   btl_vader_single_copy_mechanism CMA is\n not available due to different
+#   user namespaces."); forcing CMA there makes the job fail.
+# - 5 and 6 print nothing and have no btl_vader_single_copy_mechanism (it is
+#   silently ignored): their smsc framework, made verbose, names the selected
+#   component and says when a peer cannot be reached; forced CMA (smsc=cma)
+#   then falls back to copying, silently.
+OMPI_MAJOR=$(mpirun.openmpi --version 2>/dev/null | sed -n 's/.*(Open MPI) \([0-9]*\)\..*/\1/p' | head -1)
 CMA_WARNING="not available due to different user namespaces"
+SMSC_SELECTED="selected shared-memory single-copy component: cma"
+SMSC_REFUSED="processes are in difference namespaces" # sic
+if [ "${OMPI_MAJOR:-4}" -ge 5 ]; then
+  OMPI_CMA_REPORT=OMPI_MCA_smsc_base_verbose=100
+  OMPI_FORCE_CMA=OMPI_MCA_smsc=cma
+else
+  OMPI_CMA_REPORT=OMPI_MCA_btl_base_verbose=0 # 4.1 warns by itself
+  OMPI_FORCE_CMA=OMPI_MCA_btl_vader_single_copy_mechanism=cma
+fi
+
+# $output shows Open MPI using single copy between the ranks of a node.
+assert_single_copy_used() {
+  if [ "${OMPI_MAJOR:-4}" -ge 5 ]; then
+    assert_output_contains "$SMSC_SELECTED"
+    assert_output_not_contains "$SMSC_REFUSED"
+  else
+    assert_output_not_contains "$CMA_WARNING"
+    assert_output_not_contains "vader"
+  fi
+}
+# $output shows Open MPI refusing single copy (ranks in different namespaces).
+assert_single_copy_refused() {
+  if [ "${OMPI_MAJOR:-4}" -ge 5 ]; then
+    assert_output_contains "$SMSC_REFUSED"
+  else
+    assert_output_contains "$CMA_WARNING"
+  fi
+}
+
+# Slurm's mpi/pmix launches Open MPI's ranks with srun; Debian's Slurm 26.05
+# has no mpi/pmix (Debian bug 1149781) and Open MPI 5+ no PMI-2, so there
+# Open MPI runs the way such a site runs it: its own mpirun inside an sbatch
+# job, whose daemons on the other nodes are srun steps.
+slurm_has_pmix() { "$NIXC_CLUSTER" as-user srun --mpi=list 2>&1 | grep -qw pmix; }
 
 mpi_setup_file() {
   require_cluster
@@ -88,19 +133,56 @@ assert_pingpong_sizes() {
 # The store's hello must run in the same task, so /nix is really there.
 nix_then() { echo "$NIX_HELLO_BIN >/dev/null && exec $*"; }
 
+# ompi_batch NODES TASKS STORE CMD...: CMD under Open MPI's own mpirun (one
+# rank per task) in an sbatch job with --nix-store=STORE (STORE "none": no
+# store: the wrapper control), with the single-copy report on; sets $output
+# to the job's output and $job_state.
+ompi_batch() {
+  local nodes=$1 tasks=$2 store=$3; shift 3
+  local dir=$NIXC_HOME/.nixc-out script
+  as_user mkdir -p "$dir"
+  script=$(as_user mktemp "$dir/ompi-XXXXXX.sh")
+  as_user tee "$script" >/dev/null <<EOS
+#!/bin/bash
+#SBATCH -N$nodes -n$tasks -t 5
+#SBATCH --nix-store=$store
+export $OMPI_CMA_REPORT ${OMPI_BATCH_ENV:-}
+# the nodes' own subnet (Open MPI finds no TCP pairing between them otherwise)
+export OMPI_MCA_btl_tcp_if_include=$NIXC_SUBNET.0/24 OMPI_MCA_oob_tcp_if_include=$NIXC_SUBNET.0/24
+timeout 150 mpirun.openmpi --bind-to none -n $tasks $* 2>&1
+echo "mpirun-exit=\$?"
+EOS
+  job=$(submit -o "$dir/%j.out" "$script")
+  job_state=$(wait_job "$job" 240) || true
+  output=$(cat "$dir/$job.out" 2>/dev/null || true)
+}
+
 mpi_test_openmpi_allreduce() {
-  usrun --mpi=pmix --nix-store="$NIXC_STORE_A" -N2 -n4 sh -c "$(nix_then "$NIXC_MPI_BIN/allreduce.openmpi -i 20")"
-  assert_success
+  if slurm_has_pmix; then
+    usrun_env "$OMPI_CMA_REPORT" -- --mpi=pmix --nix-store="$NIXC_STORE_A" -N2 -n4 \
+      sh -c "$(nix_then "$NIXC_MPI_BIN/allreduce.openmpi -i 20")"
+    assert_success
+  else
+    ompi_batch 2 4 "$NIXC_STORE_A" sh -c "'$(nix_then "$NIXC_MPI_BIN/allreduce.openmpi -i 20")'"
+    assert_equal "$job_state" COMPLETED
+    assert_output_contains "mpirun-exit=0"
+  fi
   assert_output_contains "allreduce size=4 sum=10 expect=10 verified=ok"
-  assert_output_not_contains "$CMA_WARNING"
+  assert_single_copy_used
   assert_ranks_share_ns 4
   [ "$(grep -oE 'host=[^ ]+' <<<"$output" | sort -u | wc -l)" = 2 ]
 }
 
 # A batch script that is itself in the namespace (#SBATCH --nix-store) runs
-# the large ping-pongs, 2 ranks on one node.
+# the large ping-pongs, 2 ranks on one node (srun --mpi=pmix, or mpirun where
+# Slurm has no pmix).
 mpi_test_batch_pingpong() {
-  local script=$NIXC_HOME/.nixc-out/mpi-pingpong.sh
+  local script=$NIXC_HOME/.nixc-out/mpi-pingpong.sh launch
+  if slurm_has_pmix; then
+    launch="srun --mpi=pmix"
+  else
+    launch="mpirun.openmpi --bind-to none -n 2"
+  fi
   as_user mkdir -p "$NIXC_HOME/.nixc-out"
   as_user tee "$script" >/dev/null <<EOS
 #!/bin/bash
@@ -109,7 +191,8 @@ mpi_test_batch_pingpong() {
 #SBATCH -t 5
 $NIX_HELLO_BIN >/dev/null || { echo "batch script: no /nix"; exit 3; }
 echo "batch userns=\$(stat -Lc %i /proc/self/ns/user) mntns=\$(stat -Lc %i /proc/self/ns/mnt)"
-timeout 200 srun --mpi=pmix $NIXC_MPI_BIN/pingpong.openmpi -m 4194304 -M 16777216 -t 60 2>&1
+export $OMPI_CMA_REPORT
+timeout 200 $launch $NIXC_MPI_BIN/pingpong.openmpi -m 4194304 -M 16777216 -t 60 2>&1
 echo "srun-exit=\$?"
 EOS
   job=$(submit -o "$NIXC_HOME/.nixc-out/%j.out" "$script")
@@ -118,7 +201,7 @@ EOS
   assert_equal "$job_state" COMPLETED
   assert_output_contains "srun-exit=0"
   assert_pingpong_sizes 4194304 8388608 16777216
-  assert_output_not_contains "$CMA_WARNING"
+  assert_single_copy_used
   # the batch script and both ranks are in one user and one mount namespace
   local b r
   b=$(grep -oE '^batch userns=[0-9]+ mntns=[0-9]+' <<<"$output" | cut -d' ' -f2-)
@@ -126,26 +209,40 @@ EOS
   [ -n "$b" ] && [ "$b" = "$r" ] || { echo "batch script ($b) and ranks ($r) not in the same namespaces" >&2; return 1; }
 }
 
+# CMA forced (4.1: btl_vader_single_copy_mechanism=cma, 5+: smsc=cma).
 mpi_test_forced_cma() {
-  usrun_env OMPI_MCA_btl_vader_single_copy_mechanism=cma -- --mpi=pmix --nix-store="$NIXC_STORE_A" -N1 -n2 \
-    "$NIXC_MPI_BIN/pingpong.openmpi" -m 1024 -M 16777216 -t 60
-  assert_success
+  if slurm_has_pmix; then
+    usrun_env "$OMPI_FORCE_CMA" "$OMPI_CMA_REPORT" -- --mpi=pmix --nix-store="$NIXC_STORE_A" -N1 -n2 \
+      "$NIXC_MPI_BIN/pingpong.openmpi" -m 1024 -M 16777216 -t 60
+    assert_success
+  else
+    OMPI_BATCH_ENV=$OMPI_FORCE_CMA ompi_batch 1 2 "$NIXC_STORE_A" \
+      "$NIXC_MPI_BIN/pingpong.openmpi" -m 1024 -M 16777216 -t 60
+    assert_equal "$job_state" COMPLETED
+    assert_output_contains "mpirun-exit=0"
+  fi
   assert_pingpong_sizes 1024 65536 1048576 4194304 16777216
-  assert_output_not_contains "$CMA_WARNING"
-  assert_output_not_contains "vader"
+  assert_single_copy_used
 }
 
-# Control: the per-task wrapper (one user namespace per rank) gets Open MPI's
-# warning, and forcing CMA there fails. This proves the two tests above can
-# fail.
+# Control: the per-task wrapper (one user namespace per rank) is refused
+# single copy by Open MPI (4.1: warning, and forced CMA fails; 5+: smsc says
+# so). This proves the tests above can fail.
 mpi_test_wrapper_control() {
-  usrun --mpi=pmix -N1 -n2 "$NIXC_MPI_BIN/nix-wrap" "$NIXC_STORE_A" \
-    "$NIXC_MPI_BIN/pingpong.openmpi" -m 1024 -M 65536 -t 30
-  assert_success
-  assert_output_contains "$CMA_WARNING"
-  usrun_env OMPI_MCA_btl_vader_single_copy_mechanism=cma -- --mpi=pmix -N1 -n2 "$NIXC_MPI_BIN/nix-wrap" "$NIXC_STORE_A" \
-    "$NIXC_MPI_BIN/pingpong.openmpi" -m 1024 -M 65536 -t 30
-  assert_failure
+  local wrap=("$NIXC_MPI_BIN/nix-wrap" "$NIXC_STORE_A" "$NIXC_MPI_BIN/pingpong.openmpi" -m 1024 -M 65536 -t 30)
+  if slurm_has_pmix; then
+    usrun_env "$OMPI_CMA_REPORT" -- --mpi=pmix -N1 -n2 "${wrap[@]}"
+    assert_success
+  else
+    ompi_batch 1 2 none "${wrap[@]}"
+    assert_equal "$job_state" COMPLETED
+    assert_output_contains "mpirun-exit=0"
+  fi
+  assert_single_copy_refused
+  if [ "${OMPI_MAJOR:-4}" -lt 5 ]; then
+    usrun_env "$OMPI_FORCE_CMA" -- --mpi=pmix -N1 -n2 "${wrap[@]}"
+    assert_failure
+  fi
 }
 
 mpi_test_pmi2_client() {
