@@ -93,13 +93,17 @@ START_TEST(store_checks_explain_themselves)
 	ck_assert_int_eq(nix_store_open(store_dir, 4242, &st, &err), -1);
 	ck_assert_msg(strstr(err.msg, " is owned by uid 65534, not by the job's user (uid 4242)"), "%s", err.msg);
 
+	/* a link the user owns: they could point it anywhere */
 	snprintf(p, sizeof(p), "%s/link", top);
 	ck_assert_int_eq(symlink(store_dir, p), 0);
+	ck_assert_int_eq(lchown(p, USER_ID, USER_ID), 0);
 	ck_assert_int_eq(nix_store_open(p, USER_ID, &st, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "is a symlink"));
 	snprintf(p, sizeof(p), "%s/link/store", top);
 	ck_assert_int_eq(nix_store_open(p, USER_ID, &st, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/link is a symlink"));
+	snprintf(p, sizeof(p), "%s/link", top);
+	unlink(p);
 
 	chmod(store_dir, 0775);
 	ck_assert_int_eq(nix_store_open(store_dir, USER_ID, &st, &err), -1);
@@ -113,6 +117,52 @@ START_TEST(store_checks_explain_themselves)
 	snprintf(p, sizeof(p), "%s/store/abc-hello", store_dir);
 	ck_assert_int_eq(nix_store_open(p, USER_ID, &st, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "has no store/ directory"));
+}
+END_TEST
+
+/* Sites reach homes through links only root controls (/home -> /gpfs/home):
+ * those are followed; a link a user could replace is still refused. */
+START_TEST(roots_symlinks_are_followed)
+{
+	struct nix_store st;
+	struct nix_err err;
+	char p[256], q[256];
+
+	/* absolute target, the store itself a root link */
+	snprintf(p, sizeof(p), "%s/rootlink", top);
+	ck_assert_int_eq(symlink(store_dir, p), 0);
+	ck_assert_msg(nix_store_open(p, USER_ID, &st, &err) == 0, "%s", err.msg);
+	nix_store_close(&st);
+
+	/* relative target with "..", then more of the path after the link */
+	sh("mkdir -p %s/site && ln -sfn ../ %s/site/home", top);
+	snprintf(p, sizeof(p), "%s/site/home/nix", top);
+	ck_assert_msg(nix_store_open(p, USER_ID, &st, &err) == 0, "%s", err.msg);
+	nix_store_close(&st);
+
+	/* a root link in a directory the user may write: they could swap it */
+	sh("mkdir -p %s/userdir && chown 65534 %s/userdir", top);
+	snprintf(p, sizeof(p), "%s/userdir/link", top);
+	ck_assert_int_eq(symlink(store_dir, p), 0);
+	ck_assert_int_eq(nix_store_open(p, USER_ID, &st, &err), -1);
+	ck_assert_msg(strstr(err.msg, "/userdir/link is a symlink a user could change"), "%s", err.msg);
+
+	/* ... or in a group-writable one */
+	sh("mkdir -p %s/gwdir && chmod 775 %s/gwdir", top);
+	snprintf(p, sizeof(p), "%s/gwdir/link", top);
+	ck_assert_int_eq(symlink(store_dir, p), 0);
+	ck_assert_int_eq(nix_store_open(p, USER_ID, &st, &err), -1);
+	ck_assert_msg(strstr(err.msg, "/gwdir/link is a symlink"), "%s", err.msg);
+
+	/* a loop of root links ends */
+	snprintf(p, sizeof(p), "%s/loop1", top);
+	snprintf(q, sizeof(q), "%s/loop2", top);
+	ck_assert_int_eq(symlink(q, p), 0);
+	ck_assert_int_eq(symlink(p, q), 0);
+	ck_assert_int_eq(nix_store_open(p, USER_ID, &st, &err), -1);
+	ck_assert_msg(strstr(err.msg, "too many levels of symlinks"), "%s", err.msg);
+	sh("rm -rf %s/rootlink %s/site %s/userdir", top);
+	sh("rm -rf %s/gwdir %s/loop1 %s/loop2", top);
 }
 END_TEST
 
@@ -657,6 +707,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, store_checks_explain_themselves);
+	tcase_add_test(tc, roots_symlinks_are_followed);
 	tcase_add_test(tc, store_is_opened_with_the_users_rights);
 	tcase_add_test(tc, state_dirs_are_root_only_and_removed);
 	tcase_add_test(tc, view_is_built_pinned_reused_and_removed);

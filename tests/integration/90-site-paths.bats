@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# Paths as sites and Nix lay them out (issue 11, items 1-5): homes reached
+# through root's symlinks, DIR/nix/store, ~ %h %u in --nix-closure, the
+# result link nix-build leaves, and closure lists without a database.
+
+load helpers
+load nix_helpers
+
+SITE=/var/tmp/nixc-site-$NIXC_NAME
+
+setup_file() {
+  require_cluster
+  need_fixtures
+  # a site's link to the home, as /home -> /gpfs/home: root's, in root's dir
+  rm -rf "$SITE" && mkdir -p "$SITE" && chmod 755 "$SITE"
+  ln -s "$NIXC_HOME" "$SITE/linkhome"
+  # a directory the user can write holding a root-owned link: swappable
+  mkdir -p "$SITE/userdir" && chown "$NIXC_USER" "$SITE/userdir"
+  ln -s "$NIXC_HOME" "$SITE/userdir/linkhome"
+}
+
+teardown_file() {
+  rm -rf "$SITE"
+}
+
+teardown() {
+  assert_no_job_state
+}
+
+@test "1. a store reached through root's symlink works" {
+  run_as_user srun -N2 --nix-store="$SITE/linkhome/nix" "$NIX_HELLO_BIN"
+  assert_success
+  for n in $(nodes); do assert_output_contains "$NIX_GREETING on $n"; done
+}
+
+@test "1. a symlink a user could swap is still refused" {
+  assert_refused_before_queueing srun -N1 --nix-store="$SITE/userdir/linkhome/nix" true
+  assert_output_contains "$SITE/userdir/linkhome is a symlink a user could change"
+  as_user ln -sfn "$NIXC_HOME/nix" "$NIXC_HOME/.nixc-userlink"
+  assert_refused_before_queueing srun -N1 --nix-store='~/.nixc-userlink' true
+  as_user rm -f "$NIXC_HOME/.nixc-userlink"
+  assert_output_contains "$NIXC_HOME/.nixc-userlink is a symlink a user could change"
+}
