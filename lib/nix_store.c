@@ -287,6 +287,36 @@ static int check_db_dir(int root_fd, uid_t uid, struct nix_err *err)
 	return rc;
 }
 
+/* `nix --store DIR` keeps its store in DIR/nix/store (a chroot store),
+ * nix-user-chroot in DIR/store: take DIR/nix as the root when only it has
+ * a store/, so that either layout shows /nix/store and /nix/var. */
+static int open_chroot_layout(struct nix_store *store, uid_t uid, struct nix_err *err)
+{
+	static const char no_store[] = "has no store/ directory (expected DIR/store as "
+		"nix-user-chroot makes, or DIR/nix/store as `nix --store DIR` makes)";
+	int nix_fd = openat(store->root_fd, "nix", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	size_t len = strlen(store->real);
+	struct stat st;
+
+	if (nix_fd < 0 || fstatat(nix_fd, "store", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (nix_fd >= 0)
+			close(nix_fd);
+		return nix_err_set(err, "%s", no_store);
+	}
+	if (len + sizeof("/nix") > sizeof(store->real)) {
+		close(nix_fd);
+		return nix_err_set(err, "path too long");
+	}
+	if (check_owned_dir(nix_fd, "nix/", uid, err) < 0) {
+		close(nix_fd);
+		return -1;
+	}
+	close(store->root_fd);
+	store->root_fd = nix_fd;
+	memcpy(store->real + len, strcmp(store->real, "/") ? "/nix" : "nix", 5);
+	return 0;
+}
+
 int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 		   struct nix_err *err)
 {
@@ -302,11 +332,14 @@ int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 
 	store->store_fd = openat(store->root_fd, "store",
 				 O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (store->store_fd < 0 && errno == ENOENT) {
+		if (open_chroot_layout(store, uid, err) < 0)
+			goto fail;
+		store->store_fd = openat(store->root_fd, "store",
+					 O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (store->store_fd < 0) {
-		if (errno == ENOENT)
-			nix_err_set(err, "has no store/ directory (expected the layout of `nix --store DIR`: DIR/store, DIR/var/nix/db)");
-		else
-			explain_open_errno(err, errno, "store/");
+		explain_open_errno(err, errno, "store/");
 		goto fail;
 	}
 	if (check_owner_and_mode(store->store_fd, "store/", uid, err) < 0 ||

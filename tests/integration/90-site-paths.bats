@@ -20,7 +20,7 @@ setup_file() {
 }
 
 teardown_file() {
-  rm -rf "$SITE"
+  rm -rf "$SITE" "$NIXC_HOME/.nixc-chroot" # store files are read-only: as root
 }
 
 teardown() {
@@ -40,4 +40,23 @@ teardown() {
   assert_refused_before_queueing srun -N1 --nix-store='~/.nixc-userlink' true
   as_user rm -f "$NIXC_HOME/.nixc-userlink"
   assert_output_contains "$NIXC_HOME/.nixc-userlink is a symlink a user could change"
+}
+
+@test "2. nix --store DIR's layout, DIR/nix/store, works like DIR/store" {
+  rm -rf "$NIXC_HOME/.nixc-chroot"
+  as_user_sh 'mkdir -p ~/.nixc-chroot && cp -a ~/nix ~/.nixc-chroot/nix'
+  run_as_user srun -N2 --nix-store='~/.nixc-chroot' sh -c "$NIX_HELLO_BIN; ls -d /nix/store /nix/var/nix/db"
+  assert_success
+  for n in $(nodes); do assert_output_contains "$NIX_GREETING on $n"; done
+  assert_output_contains /nix/var/nix/db
+  run_as_user srun -N1 --nix-store='~/.nixc-chroot' --nix-closure="$NIX_HELLO" "$NIX_HELLO_BIN"
+  assert_success
+  assert_output_contains "$NIX_GREETING"
+}
+
+@test "2. a directory with neither layout names both" {
+  as_user mkdir -p "$NIXC_HOME/.nixc-empty"
+  assert_refused_before_queueing srun -N1 --nix-store='~/.nixc-empty' true
+  as_user rmdir "$NIXC_HOME/.nixc-empty"
+  assert_output_contains "has no store/ directory (expected DIR/store as nix-user-chroot makes, or DIR/nix/store as \`nix --store DIR\` makes)"
 }

@@ -166,6 +166,41 @@ START_TEST(roots_symlinks_are_followed)
 }
 END_TEST
 
+/* `nix --store DIR` makes DIR/nix/store; nix-user-chroot DIR/store. */
+START_TEST(chroot_store_layout_is_accepted)
+{
+	struct nix_store st;
+	struct nix_err err;
+	struct stat a, b;
+	char p[256], want[256];
+
+	sh("rm -rf %s/chroot && mkdir -p %s/chroot/nix/store/abc-x %s/chroot/nix/var/nix/db", top);
+	sh("touch %s/chroot/nix/var/nix/db/db.sqlite && chown -R 65534:65534 %s/chroot", top);
+	snprintf(p, sizeof(p), "%s/chroot", top);
+	ck_assert_msg(nix_store_open(p, USER_ID, &st, &err) == 0, "%s", err.msg);
+	snprintf(want, sizeof(want), "%s/chroot/nix", top);
+	ck_assert_str_eq(st.real, want);
+	ck_assert(st.has_db);
+	snprintf(p, sizeof(p), "%s/chroot/nix/store", top);
+	ck_assert_int_eq(stat(p, &a), 0);
+	ck_assert_int_eq(fstat(st.store_fd, &b), 0);
+	ck_assert(a.st_ino == b.st_ino);
+	/* and again, as the helper does in its own namespace */
+	ck_assert_msg(nix_store_reopen("unused", &st, &err) == 0, "%s", err.msg);
+	nix_store_close(&st);
+
+	/* DIR/nix must be the user's alone too */
+	sh("chmod 775 %s/chroot/nix", top);
+	snprintf(p, sizeof(p), "%s/chroot", top);
+	ck_assert_int_eq(nix_store_open(p, USER_ID, &st, &err), -1);
+	ck_assert_msg(strstr(err.msg, "nix/ is group- or world-writable"), "%s", err.msg);
+	sh("rm -rf %s/chroot/nix/store", top);
+	ck_assert_int_eq(nix_store_open(p, USER_ID, &st, &err), -1);
+	ck_assert_msg(strstr(err.msg, "or DIR/nix/store as `nix --store DIR` makes"), "%s", err.msg);
+	sh("rm -rf %s/chroot", top);
+}
+END_TEST
+
 START_TEST(store_is_opened_with_the_users_rights)
 {
 	pid_t pid = fork();
@@ -708,6 +743,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, store_checks_explain_themselves);
 	tcase_add_test(tc, roots_symlinks_are_followed);
+	tcase_add_test(tc, chroot_store_layout_is_accepted);
 	tcase_add_test(tc, store_is_opened_with_the_users_rights);
 	tcase_add_test(tc, state_dirs_are_root_only_and_removed);
 	tcase_add_test(tc, view_is_built_pinned_reused_and_removed);
