@@ -172,8 +172,8 @@ static int resolve_profile(const struct nix_request *req, const char *home,
 }
 
 /* Check the SPEC list's syntax now: a typo fails before the job is queued. */
-static int check_closure(const struct nix_view *view, const char *arg,
-			 struct nix_err *err)
+static int check_closure(const struct nix_view *view, const char *given,
+			 const char *arg, struct nix_err *err)
 {
 	struct closure_spec_list specs = { 0 };
 	struct nix_err cerr;
@@ -181,21 +181,60 @@ static int check_closure(const struct nix_view *view, const char *arg,
 
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	if (closure_spec_parse(arg, store_dir, &specs, &cerr) < 0)
-		return nix_err_set(err, "--nix-closure=%s: %s", nix_quote(arg, q), cerr.msg);
+		return nix_err_set(err, "--nix-closure=%s: %s", nix_quote(given, q), cerr.msg);
 	closure_spec_list_free(&specs);
 	return 0;
 }
 
-static int resolve_closure(const struct nix_request *req, struct nix_view *view,
-			   struct nix_err *err)
+/* ~, %h and %u in each SPEC, as in --nix-store (an #SBATCH line has no
+ * shell to expand them). Store paths hold neither: their names never
+ * contain '%'. Other SPECs are copied as given, for closure_spec_parse. */
+static int expand_closure(const struct nix_request *req, const char *home,
+			  const char *user, struct nix_view *view, struct nix_err *err)
+{
+	char spec[CLOSURE_PATH_MAX + 1], dir[PATH_MAX], q[NIX_QUOTE_MAX], qp[NIX_QUOTE_MAX];
+	const char *p = req->closure;
+	size_t o = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		const char *sep = o ? "," : "";
+		struct nix_err perr;
+		int n;
+
+		snprintf(spec, sizeof(spec), "%.*s", (int)len, p);
+		if (len < sizeof(spec) && (spec[0] == '~' || strchr(spec, '%'))) {
+			if (nix_path_expand(spec, home, user, dir, sizeof(dir), &perr) < 0)
+				return nix_err_set(err, "--nix-closure=%s: %s: %s",
+						   nix_quote(req->closure, q), nix_quote(spec, qp), perr.msg);
+			n = snprintf(view->closure + o, sizeof(view->closure) - o, "%s%s", sep, dir);
+		} else {
+			n = snprintf(view->closure + o, sizeof(view->closure) - o, "%s%.*s", sep,
+				     (int)len, p);
+		}
+		if (n < 0 || (size_t)n >= sizeof(view->closure) - o)
+			return nix_err_set(err, "--nix-closure=%s: list too long once expanded",
+					   nix_quote(req->closure, q));
+		o += (size_t)n;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+static int resolve_closure(const struct nix_request *req, const char *home,
+			   const char *user, struct nix_view *view, struct nix_err *err)
 {
 	if (!req->closure_given || is_none(req->closure))
 		return 0;
 	if (req->writable)
 		return nix_err_set(err, "--nix-closure: a closure view is read-only: drop --nix-writable");
-	if (check_closure(view, req->closure, err) < 0)
+	if (expand_closure(req, home, user, view, err) < 0)
 		return -1;
-	snprintf(view->closure, sizeof(view->closure), "%s", req->closure);
+	if (check_closure(view, req->closure, view->closure, err) < 0) {
+		view->closure[0] = '\0';
+		return -1;
+	}
 	return 0;
 }
 
@@ -232,7 +271,7 @@ int nix_request_resolve(const struct nix_config *cfg,
 		return nix_err_set(err, "--nix-writable: this site allows read-only stores only");
 	view->writable = req->writable;
 	snprintf(view->mountpoint, sizeof(view->mountpoint), "%s", cfg->mountpoint);
-	if (resolve_closure(req, view, err) < 0 || resolve_hide(cfg, req, view, err) < 0 ||
+	if (resolve_closure(req, home, user, view, err) < 0 || resolve_hide(cfg, req, view, err) < 0 ||
 	    resolve_profile(req, home, user, view, err) < 0)
 		return -1;
 	return 1;

@@ -29,7 +29,7 @@ static int check_closure(const struct nix_view *view, const struct nix_store *st
 		return 0;
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	if (closure_view_check(store, store_dir, view->closure, &err) < 0) {
-		slurm_error("nix: --nix-closure=%s: %s", nix_quote(view->closure, q), err.msg);
+		slurm_error("nix: --nix-closure=%s: %s", nix_quote(nix_plugin.req.closure, q), err.msg);
 		return -1;
 	}
 	return 0;

@@ -60,3 +60,21 @@ teardown() {
   as_user rmdir "$NIXC_HOME/.nixc-empty"
   assert_output_contains "has no store/ directory (expected DIR/store as nix-user-chroot makes, or DIR/nix/store as \`nix --store DIR\` makes)"
 }
+
+@test "3. ~, %h and %u in --nix-closure, in srun and in #SBATCH lines" {
+  cp "$NIX_CLOSURE_LIST" "$NIXC_HOME/.nixc-list" && chown "$NIXC_USER" "$NIXC_HOME/.nixc-list"
+  run_as_user srun -N1 --nix-store='~/nix' --nix-closure='~/.nixc-list' "$NIX_HELLO_BIN"
+  assert_success
+  assert_output_contains "$NIX_GREETING"
+  run_as_user srun -N1 --nix-store='%h/nix' --nix-closure='/home/%u/.nixc-list' "$NIX_HELLO_BIN"
+  assert_success
+  assert_output_contains "$NIX_GREETING"
+  run_batch -N1 --nix-store='~/nix' --nix-closure='%h/.nixc-list' -- "ls /nix/store | wc -l; $NIX_HELLO_BIN"
+  assert_equal "$job_state" COMPLETED
+  assert_output_contains "$NIX_GREETING"
+  assert_output_contains "$(wc -l <"$NIX_CLOSURE_LIST")"
+  # an error quotes what the user typed
+  assert_refused_before_queueing srun -N1 --nix-store='~/nix' --nix-closure='~/.nixc-missing' true
+  assert_output_contains "nix: --nix-closure=~/.nixc-missing: $NIXC_HOME/.nixc-missing: No such file or directory"
+  rm -f "$NIXC_HOME/.nixc-list"
+}

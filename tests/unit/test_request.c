@@ -455,6 +455,38 @@ START_TEST(request_profile_resolved_like_store)
 }
 END_TEST
 
+/* issue 11, item 3: ~, %h and %u in --nix-closure, as in --nix-store. */
+START_TEST(request_closure_expands_like_store)
+{
+	struct nix_config cfg;
+	static struct nix_request req;
+	static struct nix_view v;
+	struct nix_err err;
+	const char *sp = "/nix/store/0c4dvhm3qyz4d2lz0ymsj0nd0rx4zc7f-hello-2.12";
+
+	nix_config_defaults(&cfg);
+	memset(&req, 0, sizeof(req));
+	nix_request_set(&req, NIX_OPT_STORE, "~/nix", false);
+	nix_request_set(&req, NIX_OPT_CLOSURE, "~/result,%h/list,/scratch/%u//info/", false);
+	ck_assert_msg(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err) == 1, "%s", err.msg);
+	ck_assert_str_eq(v.closure, "/home/ann/result,/home/ann/list,/scratch/ann/info");
+	nix_request_set(&req, NIX_OPT_CLOSURE, sp, false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 1);
+	ck_assert_str_eq(v.closure, sp);
+	/* errors quote what the user gave */
+	nix_request_set(&req, NIX_OPT_CLOSURE, "~/a,%x", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-closure=~/a,%x: %x: unknown escape '%x' (use %h, %u or %%)");
+	nix_request_set(&req, NIX_OPT_STORE, "/s", false);
+	nix_request_set(&req, NIX_OPT_CLOSURE, "~/a", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, NULL, "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-closure=~/a: ~/a: cannot expand '~': no home directory");
+	nix_request_set(&req, NIX_OPT_CLOSURE, "~/a,,/b", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-closure=~/a,,/b: SPEC 2 is empty");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("request");
@@ -469,6 +501,7 @@ int main(void)
 	tcase_add_test(tc, request_default_store_and_none);
 	tcase_add_test(tc, request_site_limits);
 	tcase_add_test(tc, request_hide_and_closure);
+	tcase_add_test(tc, request_closure_expands_like_store);
 	tcase_add_test(tc, slurm_paths_from_a_conf);
 	tcase_add_test(tc, quote_elides_in_the_middle);
 	tcase_add_test(tc, error_lines_keep_their_reason);
