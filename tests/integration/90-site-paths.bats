@@ -20,7 +20,7 @@ setup_file() {
 }
 
 teardown_file() {
-  rm -rf "$SITE" "$NIXC_HOME/.nixc-chroot" # store files are read-only: as root
+  rm -rf "$SITE" "$NIXC_HOME/.nixc-chroot" "$NIXC_HOME/.nixc-nodb" # store files are read-only: as root
 }
 
 teardown() {
@@ -77,4 +77,41 @@ teardown() {
   assert_refused_before_queueing srun -N1 --nix-store='~/nix' --nix-closure='~/.nixc-missing' true
   assert_output_contains "nix: --nix-closure=~/.nixc-missing: $NIXC_HOME/.nixc-missing: No such file or directory"
   rm -f "$NIXC_HOME/.nixc-list"
+}
+
+@test "4. --nix-closure=~/result, the link nix-build leaves: its target is checked and mounted" {
+  as_user ln -sfn "$NIX_HELLO" "$NIXC_HOME/.nixc-result"
+  run_as_user srun -N2 --nix-store='~/nix' --nix-closure='~/.nixc-result' sh -c "ls /nix/store | sort | tr '\n' ' '; echo; $NIX_HELLO_BIN"
+  assert_success
+  for n in $(nodes); do assert_output_contains "$NIX_GREETING on $n"; done
+  assert_output_contains "$(xargs -n1 basename <"$NIX_CLOSURE_LIST" | sort | tr '\n' ' ')"
+  assert_output_not_contains "$(basename "$NIX_OTHER")"
+  run_batch -N1 --nix-store='~/nix' --nix-closure='%h/.nixc-result' -- "$NIX_HELLO_BIN"
+  assert_equal "$job_state" COMPLETED
+  assert_output_contains "$NIX_GREETING"
+  # a link to anything but a store path is refused, naming its target
+  as_user ln -sfn "$NIXC_HOME/nix" "$NIXC_HOME/.nixc-result"
+  assert_refused_before_queueing srun -N1 --nix-store='~/nix' --nix-closure='~/.nixc-result' true
+  as_user rm -f "$NIXC_HOME/.nixc-result"
+  assert_output_contains "nix: --nix-closure=~/.nixc-result: $NIXC_HOME/.nixc-result: a symbolic link to $NIXC_HOME/nix, not to a store path in /nix/store"
+}
+
+@test "5. a -qR list or a closureInfo dir needs no database: checked against store/" {
+  rm -rf "$NIXC_HOME/.nixc-nodb" && mkdir -p "$NIXC_HOME/.nixc-nodb"
+  cp -a "$NIXC_HOME/nix/store" "$NIXC_HOME/.nixc-nodb/store"
+  chown "$NIXC_USER" "$NIXC_HOME/.nixc-nodb"
+  local spec
+  for spec in "$NIX_CLOSURE_LIST" "$NIX_CLOSURE_INFO"; do
+    run_as_user srun -N1 --nix-store='~/.nixc-nodb' --nix-closure="$spec" "$NIX_HELLO_BIN"
+    assert_success
+    assert_output_contains "$NIX_GREETING"
+  done
+  # a path of the list missing from store/
+  chmod u+w "$NIXC_HOME/.nixc-nodb/store" && rm -rf "$NIXC_HOME/.nixc-nodb/store/$(basename "$NIX_HELLO")"
+  assert_refused_before_queueing srun -N1 --nix-store='~/.nixc-nodb' --nix-closure="$NIX_CLOSURE_LIST" true
+  assert_output_contains "$NIX_HELLO is not in the store"
+  # a store path's closure still needs the database
+  assert_refused_before_queueing srun -N1 --nix-store='~/.nixc-nodb' --nix-closure="$NIX_OTHER" true
+  assert_output_contains "has no var/nix/db/db.sqlite (give a \`nix-store -qR\` list or a closureInfo dir)"
+  rm -rf "$NIXC_HOME/.nixc-nodb"
 }
