@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "closure_view.h"
@@ -50,6 +51,26 @@ static int check_writable(const struct nix_view *view)
 	return -1;
 }
 
+/* The site's default store cannot be used (why): the job runs without
+ * /nix, but what the user asked of a store fails now rather than being
+ * dropped silently. A user without the store at all is told nothing. */
+static int default_store_unusable(const struct nix_view *view, const char *why)
+{
+	char opt[NIX_QUOTE_MAX + 32], q[sizeof(view->origin)];
+	struct stat st;
+
+	nix_escape(view->origin, q, sizeof(q)); /* one line, whatever it holds */
+	if (nix_request_needs_store(&nix_plugin.req, opt, sizeof(opt))) {
+		slurm_error("nix: %s: needs a store, and the site's %s cannot be used: %s "
+			    "(give --nix-store=DIR)", opt, q, why);
+		return -1;
+	}
+	if (lstat(view->store, &st) == 0)
+		slurm_info("nix: warning: %s: %s; the job runs without %s", q, why,
+			   view->mountpoint);
+	return 0;
+}
+
 int nix_client_check(spank_t sp)
 {
 	struct nix_view view;
@@ -81,7 +102,7 @@ int nix_client_check(spank_t sp)
 	if (nix_store_open(view.store, getuid(), &store, &err) < 0) {
 		/* A default the user never asked for must not stop a job. */
 		if (!nix_plugin.req.store_given)
-			return 0;
+			return default_store_unusable(&view, err.msg);
 		char q[sizeof(view.origin)];
 
 		nix_escape(view.origin, q, sizeof(q)); /* one line, whatever it holds */

@@ -23,6 +23,7 @@ struct plugin {
 	char writer[320];               /* --nix-writable: "job J on node N" */
 	char mountpoint[PATH_MAX];      /* where the view shows the store */
 	char task_error[NIX_ERR_MAX * 2]; /* reported by task_init */
+	char task_warning[NIX_ERR_MAX * 2]; /* printed by task 0, not a failure */
 };
 
 extern struct plugin nix_plugin;

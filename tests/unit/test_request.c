@@ -229,6 +229,28 @@ START_TEST(request_hide_and_closure)
 	strcpy(req.hide, "none");
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
 	ck_assert_str_eq(v.hide, "");
+	/* issue 11, item 9: what needs a store, for a message when there is none */
+	{
+		struct nix_request r = { 0 };
+		char opt[160];
+
+		ck_assert(!nix_request_needs_store(&r, opt, sizeof(opt)));
+		nix_request_set(&r, NIX_OPT_HIDE, "none", false);
+		ck_assert(!nix_request_needs_store(&r, opt, sizeof(opt)));
+		nix_request_set(&r, NIX_OPT_HIDE, "/opt", true);
+		ck_assert(nix_request_needs_store(&r, opt, sizeof(opt)));
+		ck_assert_str_eq(opt, "--nix-hide=/opt");
+		nix_request_set(&r, NIX_OPT_PROFILE, "~/p", false);
+		ck_assert(nix_request_needs_store(&r, opt, sizeof(opt)));
+		ck_assert_str_eq(opt, "--nix-profile=~/p");
+	}
+	/* issue 11, item 7: the user's paths add to the site's, each once */
+	strcpy(req.hide, "/srv,/opt/,/usr/local");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
+	ck_assert_str_eq(v.hide, "/usr,/opt,/srv,/usr/local");
+	strcpy(req.hide, "/srv/../x");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-hide=/srv/../x: /srv/../x: contains a '..' component");
 
 	/* closures: checked for syntax, part of the view */
 	strcpy(req.closure, "relative/path");
