@@ -65,7 +65,8 @@ static int default_store_unusable(const struct nix_view *view, const char *why)
 			    "(give --nix-store=DIR)", opt, q, why);
 		return -1;
 	}
-	if (lstat(view->store, &st) == 0)
+	/* srun's tasks say it on the job's stderr (the node may see more) */
+	if (lstat(view->store, &st) == 0 && spank_context() == S_CTX_ALLOCATOR)
 		slurm_info("nix: warning: %s: %s; the job runs without %s", q, why,
 			   view->mountpoint);
 	return 0;

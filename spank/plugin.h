@@ -20,6 +20,7 @@ struct plugin {
 	/* slurmstepd, per task: */
 	struct nix_ns ns;               /* the view to join, if any */
 	char profile[NIX_LIST_ARG_MAX]; /* the view's --nix-profile, resolved */
+	bool closure_view;              /* a --nix-closure view: /nix/store only */
 	char writer[320];               /* --nix-writable: "job J on node N" */
 	char mountpoint[PATH_MAX];      /* where the view shows the store */
 	char task_error[NIX_ERR_MAX * 2]; /* reported by task_init */
