@@ -307,9 +307,13 @@ int nix_request_resolve(const struct nix_config *cfg,
 
 	if (nix_path_expand(arg, home, user, view->store, sizeof(view->store), &perr) < 0)
 		return nix_err_set(err, "%s: %s", view->origin, perr.msg);
-	if (!nix_config_store_allowed(cfg, view->store, home, user))
-		return nix_err_set(err, "%s: %s is not under a store location this site allows",
-				   view->origin, view->store);
+	if (!nix_config_store_allowed(cfg, view->store, home, user)) {
+		char allowed[512];
+
+		nix_config_allowed_list(cfg, home, user, allowed, sizeof(allowed));
+		return nix_err_set(err, "%s: %s is not under a store location this site allows (%s)",
+				   view->origin, view->store, allowed);
+	}
 	if (req->writable && !cfg->allow_writable)
 		return nix_err_set(err, "--nix-writable: this site allows read-only stores only");
 	view->writable = req->writable;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -218,6 +219,19 @@ int nix_open_nofollow(const char *path, struct nix_err *err)
 	return open_walk(path, true, NULL, err);
 }
 
+/* "ann (uid 1005)", or "uid 1005" when passwd does not know it. */
+static const char *user_name(uid_t uid, char *out, size_t outlen)
+{
+	struct passwd pw, *res = NULL;
+	char buf[2048];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		snprintf(out, outlen, "%.40s (uid %u)", pw.pw_name, (unsigned)uid);
+	else
+		snprintf(out, outlen, "uid %u", (unsigned)uid);
+	return out;
+}
+
 /* A directory the job's user owns and nobody else may write to: another
  * user who could write there could swap what the job's view shows. */
 static int check_owner_and_mode(int fd, const char *what, uid_t uid,
@@ -231,9 +245,13 @@ static int check_owner_and_mode(int fd, const char *what, uid_t uid,
 		return nix_err_set(err, "%s is a symlink", what);
 	if (!S_ISDIR(st.st_mode))
 		return nix_err_set(err, "%s is not a directory", what);
-	if (st.st_uid != uid)
-		return nix_err_set(err, "%s is owned by uid %u, not by the job's user (uid %u)",
-				   what, (unsigned)st.st_uid, (unsigned)uid);
+	if (st.st_uid != uid) {
+		char owner[64], user[64];
+
+		return nix_err_set(err, "%s is owned by %s, not by the job's user %s",
+				   what, user_name(st.st_uid, owner, sizeof(owner)),
+				   user_name(uid, user, sizeof(user)));
+	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return nix_err_set(err, "%s is group- or world-writable (chmod go-w)", what);
 	return 0;

@@ -419,7 +419,7 @@ START_TEST(store_and_db_are_the_users_alone)
 	ck_assert_str_eq(err.msg, "var/nix/db/ is group- or world-writable (chmod go-w)");
 	sh("chmod 755 %s/var/nix/db && chown 4242 %s/var/nix/db", dir);
 	ck_assert_int_eq(open_store(dir, &err), -1);
-	ck_assert_str_eq(err.msg, "var/nix/db/ is owned by uid 4242, not by the job's user (uid 65534)");
+	ck_assert_str_eq(err.msg, "var/nix/db/ is owned by uid 4242, not by the job's user nobody (uid 65534)");
 
 	/* redirected elsewhere: refused, never followed */
 	sh("rm -rf %s/var/nix/db && mkdir %s/elsewhere && ln -s ../../elsewhere %s/var/nix/db", dir);

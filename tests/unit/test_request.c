@@ -182,14 +182,14 @@ START_TEST(request_site_limits)
 	struct nix_request req = { 0 };
 	struct nix_view v;
 	struct nix_err err;
-	char *args[] = { "allowed_stores=/scratch", "allow_writable=no" };
+	char *args[] = { "allowed_stores=/scratch,/work/%u", "allow_writable=no" };
 
 	nix_config_defaults(&cfg);
 	ck_assert_int_eq(nix_config_parse(&cfg, 2, args, &err), 0);
 	strcpy(req.store, "/home/ann/nix");
 	req.store_given = true;
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-store=/home/ann/nix: /home/ann/nix is not under a store location this site allows");
+	ck_assert_str_eq(err.msg, "--nix-store=/home/ann/nix: /home/ann/nix is not under a store location this site allows (/scratch, /work/ann)");
 	strcpy(req.store, "/scratch/ann");
 	req.writable = true;
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
