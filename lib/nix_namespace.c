@@ -250,7 +250,7 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	if (rc == 0 && view->hide[0])
 		rc = mount_plan_hide(view->hide, req->keep, req->nkeep, &plan, &err);
 	if (rc < 0 || mount_plan_apply(&plan, &err) < 0)
-		helper_fail(sock, view->origin, err.msg);
+		helper_fail(sock, strncmp(err.msg, "hide ", 5) ? view->origin : "--nix-hide", err.msg);
 
 	char ready[32];
 

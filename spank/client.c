@@ -2,6 +2,7 @@
  * process runs as the user, so the store is opened with the user's own
  * rights. The login node may not see the compute nodes' file systems: the
  * node checks again, and an admin can turn this check off. */
+#include <errno.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -72,6 +73,22 @@ static int default_store_unusable(const struct nix_view *view, const char *why)
 	return 0;
 }
 
+/* A path to hide that this host does not have will fail the job on a
+ * node that does not have it either: say so now (the login node may
+ * differ from the nodes, so a warning). */
+static void warn_missing_hidden(const struct nix_view *view)
+{
+	char dir[PATH_MAX], q[NIX_QUOTE_MAX];
+	struct stat st;
+
+	for (const char *p = view->hide; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(p, ","), p);
+		if (stat(dir, &st) < 0 && errno == ENOENT)
+			slurm_info("nix: warning: --nix-hide: %s does not exist on this host; "
+				   "the job fails on a node without it", nix_quote(dir, q));
+	}
+}
+
 int nix_client_check(spank_t sp)
 {
 	struct nix_view view;
@@ -110,6 +127,7 @@ int nix_client_check(spank_t sp)
 		slurm_error("nix: %s: %s", q, err.msg);
 		return -1;
 	}
+	warn_missing_hidden(&view);
 	rc = check_closure(&view, &store);
 	nix_store_close(&store);
 	return rc;

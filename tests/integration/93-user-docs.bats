@@ -66,3 +66,11 @@ teardown() {
   [[ "${lines[1]}" == *"init_post_opt() failed"* ]]
   assert_equal "${#lines[@]}" 3
 }
+
+@test "8. a --nix-hide path that does not exist: warned before queueing, the node's error names --nix-hide" {
+  run_as_user srun -N1 --nix-store='~/nix' --nix-hide=/nonexistent-nixc true
+  assert_failure
+  assert_output_contains "nix: warning: --nix-hide: /nonexistent-nixc does not exist on this host"
+  assert_output_contains "nix: --nix-hide: hide /nonexistent-nixc"
+  assert_output_not_contains "nix: --nix-store=~/nix: hide"
+}
