@@ -416,3 +416,31 @@ int nix_store_reopen(const char *path, struct nix_store *store,
 	store->store_fd = fd;
 	return 0;
 }
+
+int nix_store_check_profiles(const struct nix_store *store, const char *mountpoint,
+			     const char *profiles, struct nix_err *err)
+{
+	size_t mlen = strlen(mountpoint);
+	char dir[PATH_MAX];
+	struct stat st;
+
+	for (const char *p = profiles; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		size_t len = strcspn(p, ",");
+		bool in_store;
+		int rc;
+
+		if (!len || len >= sizeof(dir))
+			continue;
+		memcpy(dir, p, len);
+		dir[len] = '\0';
+		/* below the mount point: where it is in DIR (not followed:
+		 * a profile link's target is only there inside the view) */
+		in_store = nix_path_has_prefix(dir, mountpoint) && dir[mlen] == '/';
+		rc = in_store ? fstatat(store->root_fd, dir + mlen + 1, &st, AT_SYMLINK_NOFOLLOW)
+			      : lstat(dir, &st);
+		if (rc < 0 && errno == ENOENT)
+			return nix_err_set(err, "%s does not exist%s", dir,
+					   in_store ? " in the store" : "");
+	}
+	return 0;
+}

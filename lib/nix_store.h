@@ -42,4 +42,11 @@ int nix_store_reopen(const char *path, struct nix_store *store,
  * with err set ("/a/b is a symlink a user could change ...", ...). */
 int nix_open_nofollow(const char *path, struct nix_err *err);
 
+/* --nix-profile's paths (comma-separated, normalized) must exist, as the
+ * user sees them: those below mountpoint in the store's directory, the
+ * others on this host. Symlinks are not followed. Only ENOENT is an error
+ * ("/nix/store/x does not exist in the store"): the node checks again. */
+int nix_store_check_profiles(const struct nix_store *store, const char *mountpoint,
+			     const char *profiles, struct nix_err *err);
+
 #endif

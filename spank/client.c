@@ -95,6 +95,7 @@ int nix_client_check(spank_t sp)
 	struct nix_store store;
 	struct nix_err err;
 	struct passwd *pw;
+	char q[NIX_QUOTE_MAX];
 	int rc;
 
 	(void)sp;
@@ -121,14 +122,18 @@ int nix_client_check(spank_t sp)
 		/* A default the user never asked for must not stop a job. */
 		if (!nix_plugin.req.store_given)
 			return default_store_unusable(&view, err.msg);
-		char q[sizeof(view.origin)];
+		char origin[sizeof(view.origin)];
 
-		nix_escape(view.origin, q, sizeof(q)); /* one line, whatever it holds */
-		slurm_error("nix: %s: %s", q, err.msg);
+		nix_escape(view.origin, origin, sizeof(origin)); /* one line, whatever it holds */
+		slurm_error("nix: %s: %s", origin, err.msg);
 		return -1;
 	}
 	warn_missing_hidden(&view);
 	rc = check_closure(&view, &store);
+	if (rc == 0 && nix_store_check_profiles(&store, view.mountpoint, view.profile, &err) < 0) {
+		slurm_error("nix: --nix-profile=%s: %s", nix_quote(nix_plugin.req.profile, q), err.msg);
+		rc = -1;
+	}
 	nix_store_close(&store);
 	return rc;
 }

@@ -17,9 +17,13 @@ teardown() {
 }
 
 @test "10. a --nix-profile that does not exist is refused, naming it" {
-  run_as_user srun -N1 --nix-store='~/nix' --nix-profile=/nix/store/nothing-here true
-  assert_failure
-  assert_output_contains "nix: --nix-profile: /nix/store/nothing-here: No such file or directory in the job's view"
+  assert_refused_before_queueing srun -N1 --nix-store='~/nix' --nix-profile=/nix/store/nothing-here true
+  assert_output_contains "nix: --nix-profile=/nix/store/nothing-here: /nix/store/nothing-here does not exist in the store"
+  assert_refused_before_queueing srun -N1 --nix-store='~/nix' --nix-profile='~/.nixc-no-profile' true
+  assert_output_contains "nix: --nix-profile=~/.nixc-no-profile: $NIXC_HOME/.nixc-no-profile does not exist"
+  # one that is there
+  run_as_user srun -N1 --nix-store='~/nix' --nix-profile=/nix/store "$NIX_HELLO_BIN"
+  assert_success
 }
 
 @test "6. a profile that resolves outside a closure view says so" {

@@ -166,6 +166,24 @@ START_TEST(roots_symlinks_are_followed)
 }
 END_TEST
 
+/* issue 11, item 10: a --nix-profile that is not there is refused. */
+START_TEST(profiles_must_exist)
+{
+	struct nix_store st;
+	struct nix_err err;
+	char ok[512];
+
+	ck_assert_msg(nix_store_open(store_dir, USER_ID, &st, &err) == 0, "%s", err.msg);
+	snprintf(ok, sizeof(ok), "/nix/store/abc-hello,%s", top);
+	ck_assert_msg(nix_store_check_profiles(&st, "/nix", ok, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(nix_store_check_profiles(&st, "/nix", "/nix/store/abc-hello,/nix/store/gone", &err), -1);
+	ck_assert_str_eq(err.msg, "/nix/store/gone does not exist in the store");
+	ck_assert_int_eq(nix_store_check_profiles(&st, "/nix", "/nonexistent-profile", &err), -1);
+	ck_assert_str_eq(err.msg, "/nonexistent-profile does not exist");
+	nix_store_close(&st);
+}
+END_TEST
+
 /* `nix --store DIR` makes DIR/nix/store; nix-user-chroot DIR/store. */
 START_TEST(chroot_store_layout_is_accepted)
 {
@@ -744,6 +762,7 @@ int main(void)
 	tcase_add_test(tc, store_checks_explain_themselves);
 	tcase_add_test(tc, roots_symlinks_are_followed);
 	tcase_add_test(tc, chroot_store_layout_is_accepted);
+	tcase_add_test(tc, profiles_must_exist);
 	tcase_add_test(tc, store_is_opened_with_the_users_rights);
 	tcase_add_test(tc, state_dirs_are_root_only_and_removed);
 	tcase_add_test(tc, view_is_built_pinned_reused_and_removed);
