@@ -67,8 +67,7 @@ view_lines() { grep -a "nix: view built: job=$1 " "$(node_log "$2")" || true; }
 }
 
 @test "12. spank-nix-admin clean: a stale job's state is removed" {
-  local n=${NIXC_NODE_LIST%% *}
-  n=$(nodes | head -1)
+  local n; n=$(nodes | head -1)
   mkdir -p "$NIXC_STATE_DIR/$n/job.999999" && chmod 700 "$NIXC_STATE_DIR/$n/job.999999"
   echo "uid=$(id -u "$NIXC_USER") boot=an-earlier-boot" >"$NIXC_STATE_DIR/$n/job.999999/owner"
   touch "$NIXC_STATE_DIR/$n/job.999999/0123456789abcdef.mnt"
