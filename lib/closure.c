@@ -1072,8 +1072,95 @@ int closure_check_valid(const char *db_path, const struct nix_path_set *paths,
 
 #define DB_REL "var/nix/db/db.sqlite"
 
+/* Without a database, a list's paths (already a closure) are checked
+ * against store/ itself: each must be there. */
+static int store_check_present(int store_root_fd, size_t sdlen,
+			       const struct nix_path_set *paths, struct nix_err *err)
+{
+	char rel[CLOSURE_PATH_MAX + 8], q[QBUF];
+	struct stat st;
+
+	for (size_t i = 0; i < paths->len; i++) {
+		snprintf(rel, sizeof(rel), "store%s", paths->paths[i] + sdlen);
+		if (fstatat(store_root_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return nix_err_errno(err, errno, "%s is not in the store",
+					     quotes(q, sizeof(q), paths->paths[i]));
+	}
+	return 0;
+}
+
+/* A SPEC that is a symlink, as the `result` link nix-build leaves: read as
+ * the user (we run as them), and taken as its target, which must be a
+ * store path (or below one). 1: it was a link, its store path added to
+ * roots; 0: not a link (the caller opens it); -1: error. */
+static int spec_through_link(const char *arg, const char *store_dir, size_t sdlen,
+			     struct nix_path_set *roots, struct nix_err *err)
+{
+	char target[CLOSURE_PATH_MAX + 1], q[QBUF], qt[QBUF];
+	struct closure_spec item = { 0 };
+	struct nix_err e;
+	ssize_t len = readlink(arg, target, sizeof(target) - 1);
+	int rc;
+
+	if (len < 0)
+		return 0; /* not a link (EINVAL), or open() will say why */
+	target[len] = '\0';
+	quotes(q, sizeof(q), arg);
+	quotes(qt, sizeof(qt), target);
+	if (parse_one(target, (size_t)len, 0, store_dir, sdlen, &item, &e) < 0 ||
+	    item.kind != CLOSURE_SPEC_STORE_PATH) {
+		free(item.arg);
+		return nix_err_set(err, "%s: a symbolic link to %s, not to a store path in %s",
+				   q, qt, store_dir);
+	}
+	rc = nix_path_set_add(roots, item.arg);
+	free(item.arg);
+	return rc < 0 ? nix_err_errno(err, errno, "%s", q) : 1;
+}
+
+/* A -qR list file or a closureInfo dir, opened as the user. */
+static int read_list_spec(const char *arg, const char *store_dir,
+			  struct nix_path_set *list, struct nix_err *e)
+{
+	struct stat st;
+	int fd, rc;
+
+	fd = open(arg, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return nix_err_set(e, "%s", strerror(errno));
+	if (fstat(fd, &st) < 0)
+		rc = nix_err_set(e, "%s", strerror(errno));
+	else if (S_ISREG(st.st_mode))
+		rc = closure_read_list(fd, store_dir, list, e);
+	else if (S_ISDIR(st.st_mode))
+		rc = closure_read_info_dir(fd, store_dir, list, e);
+	else
+		rc = nix_err_set(e, "is not a regular file or a directory");
+	close(fd);
+	return rc;
+}
+
+/* The store's database, if it has one: 1 opened, 0 none, -1 error. */
+static int open_store_db(int store_root_fd, struct db *d, struct nix_err *err)
+{
+	char db_path[64];
+	struct stat st;
+
+	if (fstatat(store_root_fd, DB_REL, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return nix_err_errno(err, errno, "the store's database " DB_REL);
+	}
+	if (!S_ISREG(st.st_mode))
+		return nix_err_set(err, "the store's " DB_REL " is not a regular file");
+	snprintf(db_path, sizeof(db_path), "/proc/self/fd/%d/" DB_REL, store_root_fd);
+	return db_open(d, db_path, "the store database " DB_REL, err) < 0 ? -1 : 1;
+}
+
 /* closure_resolve, or with expand_roots false closure_check: store-path
- * roots are then only checked to be valid, not closed over. */
+ * roots are then only checked to be valid, not closed over. A store
+ * path's closure needs the database; a list is a closure already, checked
+ * against the database when there is one, else against store/. */
 static int resolve_specs(int store_root_fd, const char *store_dir,
 			 const struct closure_spec_list *specs, bool expand_roots,
 			 struct nix_path_set *out, struct nix_err *err)
@@ -1081,27 +1168,21 @@ static int resolve_specs(int store_root_fd, const char *store_dir,
 	struct nix_path_set roots = {0}, all = {0}, list = {0};
 	struct db d = {0};
 	struct nix_err e;
-	struct stat st;
-	char db_path[64], q[QBUF];
+	char q[QBUF];
 	size_t sdlen;
-	int rc = -1;
+	int rc = -1, has_db;
 
 	if (store_dir_check(store_dir, &sdlen) < 0)
 		return nix_err_set(err, "invalid store directory '%s'",
 				   quotes(q, sizeof(q), store_dir));
 	if (!specs->len)
 		return nix_err_set(err, "no SPEC given");
-	if (fstatat(store_root_fd, DB_REL, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return nix_err_errno(err, errno, "the store has no database " DB_REL);
-	if (!S_ISREG(st.st_mode))
-		return nix_err_set(err, "the store's " DB_REL " is not a regular file");
-	snprintf(db_path, sizeof(db_path), "/proc/self/fd/%d/" DB_REL, store_root_fd);
-	if (db_open(&d, db_path, "the store database " DB_REL, err) < 0)
+	has_db = open_store_db(store_root_fd, &d, err);
+	if (has_db < 0)
 		return -1;
 
 	for (size_t i = 0; i < specs->len; i++) {
 		const struct closure_spec *s = &specs->items[i];
-		int fd;
 
 		quotes(q, sizeof(q), s->arg);
 		if (s->kind == CLOSURE_SPEC_STORE_PATH) {
@@ -1115,28 +1196,17 @@ static int resolve_specs(int store_root_fd, const char *store_dir,
 			}
 			continue;
 		}
-		fd = open(s->arg, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ELOOP)
-				nix_err_set(err, "%s: is a symbolic link (give its target)", q);
-			else
-				nix_err_errno(err, errno, "%s", q);
+		rc = spec_through_link(s->arg, store_dir, sdlen, &roots, err);
+		if (rc < 0)
 			goto out;
+		if (rc == 1) {
+			rc = -1;
+			continue;
 		}
-		if (fstat(fd, &st) < 0) {
-			nix_err_errno(err, errno, "%s", q);
-			close(fd);
-			goto out;
-		}
-		if (S_ISREG(st.st_mode))
-			rc = closure_read_list(fd, store_dir, &list, &e);
-		else if (S_ISDIR(st.st_mode))
-			rc = closure_read_info_dir(fd, store_dir, &list, &e);
-		else
-			rc = nix_err_set(&e, "is not a regular file or a directory");
-		close(fd);
+		rc = read_list_spec(s->arg, store_dir, &list, &e);
 		if (rc == 0)
-			rc = db_check_valid(&d, &list, &e);
+			rc = has_db ? db_check_valid(&d, &list, &e)
+				    : store_check_present(store_root_fd, sdlen, &list, &e);
 		if (rc == 0)
 			rc = ps_merge(&all, &list) < 0 ? nix_err_errno(&e, errno, "out of memory") : 0;
 		nix_path_set_free(&list);
@@ -1145,6 +1215,11 @@ static int resolve_specs(int store_root_fd, const char *store_dir,
 			goto out;
 		}
 		rc = -1;
+	}
+	if (roots.len && !has_db) {
+		nix_err_set(err, "a store path's closure comes from the store's database, and it "
+			    "has no " DB_REL " (give a `nix-store -qR` list or a closureInfo dir)");
+		goto out;
 	}
 	if (roots.len && (expand_roots ? db_closure(&d, &roots, &all, err)
 				       : db_check_valid(&d, &roots, err)) < 0)

@@ -129,6 +129,22 @@ int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
 	return 0;
 }
 
+void nix_config_allowed_list(const struct nix_config *cfg, const char *home,
+			     const char *user, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < cfg->n_allowed_stores && o < outlen; i++) {
+		char prefix[PATH_MAX];
+		const char *p = cfg->allowed_stores[i];
+
+		if (nix_path_expand(p, home, user, prefix, sizeof(prefix), NULL) == 0)
+			p = prefix;
+		o += snprintf(out + o, outlen - o, "%s%s", o ? ", " : "", p);
+	}
+}
+
 bool nix_config_store_allowed(const struct nix_config *cfg, const char *path,
 			      const char *home, const char *user)
 {

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "nix_error.h"
 
@@ -33,6 +34,11 @@ int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
 
 /* Is the (normalized, absolute) store path inside an allowed prefix? The
  * prefixes may use %h and %u, expanded with the job user's home and name. */
+/* The allowed prefixes for a message, expanded for this user:
+ * "/home/ann, /scratch/ann" (cut to outlen). */
+void nix_config_allowed_list(const struct nix_config *cfg, const char *home,
+			     const char *user, char *out, size_t outlen);
+
 bool nix_config_store_allowed(const struct nix_config *cfg, const char *path,
 			      const char *home, const char *user);
 

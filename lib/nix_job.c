@@ -83,6 +83,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		.nkeep = job->nkeep,
 		.deadline_ms = job->deadline_ms,
 		.pin_path = pin,
+		.npaths = job->npaths,
 	};
 	rc = nix_ns_create(&req, err);
 	if (userns >= 0)
@@ -96,6 +97,8 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 	rc = nix_ns_open_pin(pin, job->ids->uid, ns, err);
 	if (rc == 0)
 		rc = nix_err_set(err, "the namespace pinned at %s vanished", pin);
+	if (rc > 0 && job->built)
+		*job->built = true;
 out:
 	nix_state_unlock_job(&jd);
 	return rc < 0 ? -1 : 0;

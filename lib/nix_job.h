@@ -5,6 +5,8 @@
 #ifndef SPANK_NIX_JOB_H
 #define SPANK_NIX_JOB_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nix_config.h"
@@ -24,6 +26,10 @@ struct nix_job {
 	int nkeep;
 	/* nix_clock_ms() by which everything must be done, lock wait included */
 	int64_t deadline_ms;
+	/* out, may be NULL: whether this call built the view (not found it
+	 * pinned), and how many store paths a closure view shows */
+	bool *built;
+	size_t *npaths;
 };
 
 /* Returns 0 with ns open on the view's namespaces (reused or built), -1

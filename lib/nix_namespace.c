@@ -250,9 +250,12 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	if (rc == 0 && view->hide[0])
 		rc = mount_plan_hide(view->hide, req->keep, req->nkeep, &plan, &err);
 	if (rc < 0 || mount_plan_apply(&plan, &err) < 0)
-		helper_fail(sock, view->origin, err.msg);
+		helper_fail(sock, strncmp(err.msg, "hide ", 5) ? view->origin : "--nix-hide", err.msg);
 
-	send_msg(sock, MSG_READY, NULL);
+	char ready[32];
+
+	snprintf(ready, sizeof(ready), "%zu", n_entries); /* for slurmd's log */
+	send_msg(sock, MSG_READY, ready);
 	/* Stay until pinned: the creator closes its end when done. */
 	while (recv(sock, &c, 1, 0) > 0)
 		;
@@ -413,8 +416,11 @@ int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
 			send_msg(sv[0], MSG_MAPS_DONE, NULL);
 			continue;
 		}
-		if (msg[0] == MSG_READY)
+		if (msg[0] == MSG_READY) {
+			if (req->npaths)
+				*req->npaths = strtoul(msg + 1, NULL, 10);
 			break;
+		}
 	}
 	if (pin_namespace(proc_dir, req->pin_path, err) < 0)
 		goto fail;

@@ -50,6 +50,7 @@ struct nix_ns_request {
 	int nkeep;
 	int64_t deadline_ms;     /* nix_clock_ms(): helper killed past it */
 	const char *pin_path;
+	size_t *npaths; /* out, may be NULL: the paths a closure view shows */
 };
 
 /* Build a view and pin it at req->pin_path (created here). Must run as

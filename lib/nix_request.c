@@ -44,6 +44,11 @@ const char *nix_quote(const char *value, char out[NIX_QUOTE_MAX])
 	return out;
 }
 
+static bool is_none(const char *value)
+{
+	return !strcmp(value, "none");
+}
+
 static char *opt_value(struct nix_request *req, enum nix_opt opt, size_t *size)
 {
 	switch (opt) {
@@ -86,9 +91,21 @@ void nix_request_set(struct nix_request *req, enum nix_opt opt, const char *valu
 		req->closure_given = true;
 }
 
-static bool is_none(const char *value)
+bool nix_request_needs_store(const struct nix_request *req, char *opt, size_t optlen)
 {
-	return !strcmp(value, "none");
+	char q[NIX_QUOTE_MAX];
+
+	if (req->writable)
+		snprintf(opt, optlen, "--nix-writable");
+	else if (req->closure_given && !is_none(req->closure))
+		snprintf(opt, optlen, "--nix-closure=%s", nix_quote(req->closure, q));
+	else if (req->profile[0] && !is_none(req->profile))
+		snprintf(opt, optlen, "--nix-profile=%s", nix_quote(req->profile, q));
+	else if (req->hide[0] && !is_none(req->hide))
+		snprintf(opt, optlen, "--nix-hide=%s", nix_quote(req->hide, q));
+	else
+		return false;
+	return true;
 }
 
 /* Options that only make sense with a store: refused when given here,
@@ -111,19 +128,28 @@ static int no_store(const struct nix_request *req, struct nix_err *err)
 	return 0;
 }
 
-/* --nix-hide (or the site's hide=): absolute paths, normalized, that leave
- * the store's mount point alone. "none": nothing. */
-static int resolve_hide(const struct nix_config *cfg, const struct nix_request *req,
-			struct nix_view *view, struct nix_err *err)
+/* Is norm already one of the comma-separated paths of list? */
+static bool in_list(const char *list, const char *norm)
 {
-	const char *arg = req->hide[0] ? req->hide : cfg->hide_default;
-	const char *opt = req->hide[0] ? "--nix-hide" : "hide";
+	size_t n = strlen(norm);
+
+	for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strcspn(p, ",") == n && !strncmp(p, norm, n))
+			return true;
+	}
+	return false;
+}
+
+/* Add one hide list (opt names it in errors: "hide" or "--nix-hide") to
+ * the view's: absolute paths, normalized, that leave the store's mount
+ * point alone, each once. */
+static int add_hide(const char *opt, const char *arg, struct nix_view *view,
+		    struct nix_err *err)
+{
 	char list[NIX_ARG_MAX], norm[PATH_MAX], q[NIX_QUOTE_MAX], qp[NIX_QUOTE_MAX];
 	char *save = NULL;
-	size_t o = 0;
+	size_t o = strlen(view->hide);
 
-	if (!arg[0] || is_none(arg))
-		return 0;
 	snprintf(list, sizeof(list), "%s", arg);
 	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		struct nix_err perr;
@@ -137,10 +163,27 @@ static int resolve_hide(const struct nix_config *cfg, const struct nix_request *
 		    nix_path_has_prefix(norm, view->mountpoint))
 			return nix_err_set(err, "%s=%s: %s would hide the store at %s", opt,
 					   nix_quote(arg, q), nix_quote(norm, qp), view->mountpoint);
+		if (in_list(view->hide, norm))
+			continue;
 		o += snprintf(view->hide + o, sizeof(view->hide) - o, "%s%s", o ? "," : "", norm);
 		if (o >= sizeof(view->hide))
 			return nix_err_set(err, "%s=%s: list too long", opt, nix_quote(arg, q));
 	}
+	return 0;
+}
+
+/* What the view hides: the site's hide= and the user's --nix-hide, both
+ * (a user adds to what the site hides); --nix-hide=none: neither. */
+static int resolve_hide(const struct nix_config *cfg, const struct nix_request *req,
+			struct nix_view *view, struct nix_err *err)
+{
+	if (is_none(req->hide))
+		return 0;
+	if (cfg->hide_default[0] && !is_none(cfg->hide_default) &&
+	    add_hide("hide", cfg->hide_default, view, err) < 0)
+		return -1;
+	if (req->hide[0] && add_hide("--nix-hide", req->hide, view, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -172,8 +215,8 @@ static int resolve_profile(const struct nix_request *req, const char *home,
 }
 
 /* Check the SPEC list's syntax now: a typo fails before the job is queued. */
-static int check_closure(const struct nix_view *view, const char *arg,
-			 struct nix_err *err)
+static int check_closure(const struct nix_view *view, const char *given,
+			 const char *arg, struct nix_err *err)
 {
 	struct closure_spec_list specs = { 0 };
 	struct nix_err cerr;
@@ -181,21 +224,60 @@ static int check_closure(const struct nix_view *view, const char *arg,
 
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	if (closure_spec_parse(arg, store_dir, &specs, &cerr) < 0)
-		return nix_err_set(err, "--nix-closure=%s: %s", nix_quote(arg, q), cerr.msg);
+		return nix_err_set(err, "--nix-closure=%s: %s", nix_quote(given, q), cerr.msg);
 	closure_spec_list_free(&specs);
 	return 0;
 }
 
-static int resolve_closure(const struct nix_request *req, struct nix_view *view,
-			   struct nix_err *err)
+/* ~, %h and %u in each SPEC, as in --nix-store (an #SBATCH line has no
+ * shell to expand them). Store paths hold neither: their names never
+ * contain '%'. Other SPECs are copied as given, for closure_spec_parse. */
+static int expand_closure(const struct nix_request *req, const char *home,
+			  const char *user, struct nix_view *view, struct nix_err *err)
+{
+	char spec[CLOSURE_PATH_MAX + 1], dir[PATH_MAX], q[NIX_QUOTE_MAX], qp[NIX_QUOTE_MAX];
+	const char *p = req->closure;
+	size_t o = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		const char *sep = o ? "," : "";
+		struct nix_err perr;
+		int n;
+
+		snprintf(spec, sizeof(spec), "%.*s", (int)len, p);
+		if (len < sizeof(spec) && (spec[0] == '~' || strchr(spec, '%'))) {
+			if (nix_path_expand(spec, home, user, dir, sizeof(dir), &perr) < 0)
+				return nix_err_set(err, "--nix-closure=%s: %s: %s",
+						   nix_quote(req->closure, q), nix_quote(spec, qp), perr.msg);
+			n = snprintf(view->closure + o, sizeof(view->closure) - o, "%s%s", sep, dir);
+		} else {
+			n = snprintf(view->closure + o, sizeof(view->closure) - o, "%s%.*s", sep,
+				     (int)len, p);
+		}
+		if (n < 0 || (size_t)n >= sizeof(view->closure) - o)
+			return nix_err_set(err, "--nix-closure=%s: list too long once expanded",
+					   nix_quote(req->closure, q));
+		o += (size_t)n;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+static int resolve_closure(const struct nix_request *req, const char *home,
+			   const char *user, struct nix_view *view, struct nix_err *err)
 {
 	if (!req->closure_given || is_none(req->closure))
 		return 0;
 	if (req->writable)
 		return nix_err_set(err, "--nix-closure: a closure view is read-only: drop --nix-writable");
-	if (check_closure(view, req->closure, err) < 0)
+	if (expand_closure(req, home, user, view, err) < 0)
 		return -1;
-	snprintf(view->closure, sizeof(view->closure), "%s", req->closure);
+	if (check_closure(view, req->closure, view->closure, err) < 0) {
+		view->closure[0] = '\0';
+		return -1;
+	}
 	return 0;
 }
 
@@ -225,14 +307,18 @@ int nix_request_resolve(const struct nix_config *cfg,
 
 	if (nix_path_expand(arg, home, user, view->store, sizeof(view->store), &perr) < 0)
 		return nix_err_set(err, "%s: %s", view->origin, perr.msg);
-	if (!nix_config_store_allowed(cfg, view->store, home, user))
-		return nix_err_set(err, "%s: %s is not under a store location this site allows",
-				   view->origin, view->store);
+	if (!nix_config_store_allowed(cfg, view->store, home, user)) {
+		char allowed[512];
+
+		nix_config_allowed_list(cfg, home, user, allowed, sizeof(allowed));
+		return nix_err_set(err, "%s: %s is not under a store location this site allows (%s)",
+				   view->origin, view->store, allowed);
+	}
 	if (req->writable && !cfg->allow_writable)
 		return nix_err_set(err, "--nix-writable: this site allows read-only stores only");
 	view->writable = req->writable;
 	snprintf(view->mountpoint, sizeof(view->mountpoint), "%s", cfg->mountpoint);
-	if (resolve_closure(req, view, err) < 0 || resolve_hide(cfg, req, view, err) < 0 ||
+	if (resolve_closure(req, home, user, view, err) < 0 || resolve_hide(cfg, req, view, err) < 0 ||
 	    resolve_profile(req, home, user, view, err) < 0)
 		return -1;
 	return 1;

@@ -74,6 +74,13 @@ int nix_request_resolve(const struct nix_config *cfg,
 			const char *user, struct nix_view *view,
 			struct nix_err *err);
 
+/* Did the user ask for something only a store gives (--nix-closure,
+ * --nix-profile, --nix-hide, --nix-writable, given or inherited, not
+ * none)? Then opt gets the first such option as "--nix-hide=/opt", for a
+ * message: with no usable store, such a request fails rather than being
+ * dropped silently. The site's hide= does not count. */
+bool nix_request_needs_store(const struct nix_request *req, char *opt, size_t optlen);
+
 /* PATH for a task: "P/bin:" for each P of a view's comma-separated profile
  * list, in order, then path (may be NULL or empty). Returns -1 when out is
  * too small. */

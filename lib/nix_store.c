@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,24 +37,125 @@ static int explain_open_errno(struct nix_err *err, int e, const char *sofar)
 	}
 }
 
-int nix_open_nofollow(const char *path, struct nix_err *err)
+/* Symlinks followed in one path, as the kernel's limit. */
+#define NIX_SYMLINKS_MAX 40
+
+/* May the symlink described by link, in the directory dirfd, be followed?
+ * Only when no user but root can change where it points: the link is
+ * root's, and so is its directory, which nobody else may write to (or only
+ * under the sticky bit, which keeps others from replacing root's link).
+ * Sites link /home to /gpfs/home like this; a user's own link, or one in a
+ * directory a user can write, is refused. */
+static bool link_is_roots(int dirfd, const struct stat *link)
 {
-	char sofar[PATH_MAX];
+	struct stat dir;
+
+	if (link->st_uid != 0 || fstat(dirfd, &dir) < 0 || dir.st_uid != 0)
+		return false;
+	return !(dir.st_mode & (S_IWGRP | S_IWOTH)) || (dir.st_mode & S_ISVTX);
+}
+
+/* Append component c[0..len) to the absolute path out (length *o),
+ * resolving "." and ".." by name: what came before is a path without
+ * symlinks (each component was opened with O_NOFOLLOW), so its ".." is
+ * its parent. */
+static int append_component(char *out, size_t *o, size_t outlen, const char *c, size_t len)
+{
+	if (len == 1 && c[0] == '.')
+		return 0;
+	if (len == 2 && c[0] == '.' && c[1] == '.') {
+		while (*o > 0 && out[*o - 1] != '/')
+			(*o)--;
+		if (*o > 0)
+			(*o)--;
+		out[*o] = '\0';
+		return 0;
+	}
+	if (*o + 1 + len >= outlen)
+		return -1;
+	out[(*o)++] = '/';
+	memcpy(out + *o, c, len);
+	*o += len;
+	out[*o] = '\0';
+	return 0;
+}
+
+/* The path to walk after following a symlink: its target (relative to the
+ * link's directory parent[0..plen)), then what was left of the path. */
+static int path_through_link(const char *parent, size_t plen, const char *target,
+			     const char *rest, char *out, size_t outlen)
+{
+	const char *parts[2] = { target, rest };
+	size_t o = 0, len;
+
+	if (target[0] != '/') {
+		if (plen >= outlen)
+			return -1;
+		memcpy(out, parent, plen);
+		o = plen;
+	}
+	out[o] = '\0';
+	for (int i = 0; i < 2; i++) {
+		const char *p = parts[i];
+
+		for (const char *c; (c = nix_path_next(&p, &len));)
+			if (append_component(out, &o, outlen, c, len) < 0)
+				return -1;
+	}
+	if (o == 0) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
+	return 0;
+}
+
+/* Follow the root-owned symlink comp in dirfd: walk becomes the path
+ * still to walk, from "/". */
+static int follow_roots_link(int dirfd, const char *comp, const char *sofar,
+			     size_t plen, const char *rest, char walk[PATH_MAX],
+			     struct nix_err *err)
+{
+	char target[PATH_MAX], next[PATH_MAX];
+	ssize_t len = readlinkat(dirfd, comp, target, sizeof(target) - 1);
+
+	if (len < 0)
+		return nix_err_errno(err, errno, "cannot read the symlink %s", sofar);
+	target[len] = '\0';
+	if (path_through_link(sofar, plen, target, rest, next, sizeof(next)) < 0)
+		return nix_err_set(err, "%s: path too long through the symlink", sofar);
+	memcpy(walk, next, strlen(next) + 1);
+	return 0;
+}
+
+/* Open path component by component with O_NOFOLLOW, following root's
+ * links when follow_roots (a user's are refused either way). real, if not
+ * NULL, gets the path walked in the end: no symlink in it. */
+static int open_walk(const char *path, bool follow_roots, char *real,
+		     struct nix_err *err)
+{
+	char sofar[PATH_MAX], walk[PATH_MAX];
 	size_t n = 0;
-	const char *p = path;
+	const char *p;
 	size_t len;
-	int fd;
+	int fd, links = 0;
 
 	if (path[0] != '/')
 		return nix_err_set(err, "not an absolute path");
+	if (strlen(path) >= sizeof(walk))
+		return nix_err_set(err, "path too long");
+	memcpy(walk, path, strlen(path) + 1);
+	p = walk;
+restart:
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return nix_err_errno(err, errno, "cannot open /");
 	sofar[0] = '\0';
+	n = 0;
 
 	for (const char *c; (c = nix_path_next(&p, &len));) {
 		char comp[NAME_MAX + 1];
 		struct stat st;
+		size_t parent_len = n;
 
 		if (len > NAME_MAX || n + 1 + len >= sizeof(sofar)) {
 			close(fd);
@@ -66,26 +170,66 @@ int nix_open_nofollow(const char *path, struct nix_err *err)
 		int next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		int e = errno;
 
-		close(fd);
-		if (next < 0)
+		if (next < 0) {
+			close(fd);
 			return explain_open_errno(err, e, sofar);
+		}
 		if (fstat(next, &st) < 0) {
 			e = errno;
 			close(next);
+			close(fd);
 			return nix_err_errno(err, e, "cannot stat %s", sofar);
 		}
 		if (S_ISLNK(st.st_mode)) {
 			close(next);
-			return nix_err_set(err, "%s is a symlink (give the real path, see realpath(1))",
-					   sofar);
+			if (!follow_roots || !link_is_roots(fd, &st)) {
+				close(fd);
+				return nix_err_set(err, "%s is a symlink a user could change (give the real path, see realpath(1))",
+						   sofar);
+			}
+			if (++links > NIX_SYMLINKS_MAX) {
+				close(fd);
+				return nix_err_set(err, "%s: too many levels of symlinks", sofar);
+			}
+			char rest[PATH_MAX];
+
+			snprintf(rest, sizeof(rest), "%s", p);
+			int rc = follow_roots_link(fd, comp, sofar, parent_len, rest, walk, err);
+
+			close(fd);
+			if (rc < 0)
+				return -1;
+			p = walk;
+			goto restart;
 		}
+		close(fd);
 		if (*p && !S_ISDIR(st.st_mode)) {
 			close(next);
 			return nix_err_set(err, "%s is not a directory", sofar);
 		}
 		fd = next;
 	}
+	if (real)
+		memcpy(real, n ? sofar : "/", (n ? n : 1) + 1);
 	return fd;
+}
+
+int nix_open_nofollow(const char *path, struct nix_err *err)
+{
+	return open_walk(path, true, NULL, err);
+}
+
+/* "ann (uid 1005)", or "uid 1005" when passwd does not know it. */
+static const char *user_name(uid_t uid, char *out, size_t outlen)
+{
+	struct passwd pw, *res = NULL;
+	char buf[2048];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		snprintf(out, outlen, "%.40s (uid %u)", pw.pw_name, (unsigned)uid);
+	else
+		snprintf(out, outlen, "uid %u", (unsigned)uid);
+	return out;
 }
 
 /* A directory the job's user owns and nobody else may write to: another
@@ -101,9 +245,13 @@ static int check_owner_and_mode(int fd, const char *what, uid_t uid,
 		return nix_err_set(err, "%s is a symlink", what);
 	if (!S_ISDIR(st.st_mode))
 		return nix_err_set(err, "%s is not a directory", what);
-	if (st.st_uid != uid)
-		return nix_err_set(err, "%s is owned by uid %u, not by the job's user (uid %u)",
-				   what, (unsigned)st.st_uid, (unsigned)uid);
+	if (st.st_uid != uid) {
+		char owner[64], user[64];
+
+		return nix_err_set(err, "%s is owned by %s, not by the job's user %s",
+				   what, user_name(st.st_uid, owner, sizeof(owner)),
+				   user_name(uid, user, sizeof(user)));
+	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return nix_err_set(err, "%s is group- or world-writable (chmod go-w)", what);
 	return 0;
@@ -157,6 +305,36 @@ static int check_db_dir(int root_fd, uid_t uid, struct nix_err *err)
 	return rc;
 }
 
+/* `nix --store DIR` keeps its store in DIR/nix/store (a chroot store),
+ * nix-user-chroot in DIR/store: take DIR/nix as the root when only it has
+ * a store/, so that either layout shows /nix/store and /nix/var. */
+static int open_chroot_layout(struct nix_store *store, uid_t uid, struct nix_err *err)
+{
+	static const char no_store[] = "has no store/ directory (expected DIR/store as "
+		"nix-user-chroot makes, or DIR/nix/store as `nix --store DIR` makes)";
+	int nix_fd = openat(store->root_fd, "nix", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	size_t len = strlen(store->real);
+	struct stat st;
+
+	if (nix_fd < 0 || fstatat(nix_fd, "store", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (nix_fd >= 0)
+			close(nix_fd);
+		return nix_err_set(err, "%s", no_store);
+	}
+	if (len + sizeof("/nix") > sizeof(store->real)) {
+		close(nix_fd);
+		return nix_err_set(err, "path too long");
+	}
+	if (check_owned_dir(nix_fd, "nix/", uid, err) < 0) {
+		close(nix_fd);
+		return -1;
+	}
+	close(store->root_fd);
+	store->root_fd = nix_fd;
+	memcpy(store->real + len, strcmp(store->real, "/") ? "/nix" : "nix", 5);
+	return 0;
+}
+
 int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 		   struct nix_err *err)
 {
@@ -164,7 +342,7 @@ int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 
 	*store = (struct nix_store)NIX_STORE_INIT;
 
-	store->root_fd = nix_open_nofollow(path, err);
+	store->root_fd = open_walk(path, true, store->real, err);
 	if (store->root_fd < 0)
 		return -1;
 	if (check_owned_dir(store->root_fd, path, uid, err) < 0)
@@ -172,11 +350,14 @@ int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 
 	store->store_fd = openat(store->root_fd, "store",
 				 O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (store->store_fd < 0 && errno == ENOENT) {
+		if (open_chroot_layout(store, uid, err) < 0)
+			goto fail;
+		store->store_fd = openat(store->root_fd, "store",
+					 O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (store->store_fd < 0) {
-		if (errno == ENOENT)
-			nix_err_set(err, "has no store/ directory (expected the layout of `nix --store DIR`: DIR/store, DIR/var/nix/db)");
-		else
-			explain_open_errno(err, errno, "store/");
+		explain_open_errno(err, errno, "store/");
 		goto fail;
 	}
 	if (check_owner_and_mode(store->store_fd, "store/", uid, err) < 0 ||
@@ -207,7 +388,11 @@ int nix_store_reopen(const char *path, struct nix_store *store,
 
 	if (fstat(store->root_fd, &before) < 0)
 		return nix_err_errno(err, errno, "cannot stat the directory");
-	fd = nix_open_nofollow(path, err);
+	/* The path found the first time, without symlinks: in a user
+	 * namespace root's links show as nobody's and cannot be told from
+	 * others'. Same directory or nothing, as below. */
+	(void)path;
+	fd = open_walk(store->real, false, NULL, err);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &after) < 0 || after.st_dev != before.st_dev ||
@@ -229,5 +414,33 @@ int nix_store_reopen(const char *path, struct nix_store *store,
 	}
 	close(store->store_fd);
 	store->store_fd = fd;
+	return 0;
+}
+
+int nix_store_check_profiles(const struct nix_store *store, const char *mountpoint,
+			     const char *profiles, struct nix_err *err)
+{
+	size_t mlen = strlen(mountpoint);
+	char dir[PATH_MAX];
+	struct stat st;
+
+	for (const char *p = profiles; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		size_t len = strcspn(p, ",");
+		bool in_store;
+		int rc;
+
+		if (!len || len >= sizeof(dir))
+			continue;
+		memcpy(dir, p, len);
+		dir[len] = '\0';
+		/* below the mount point: where it is in DIR (not followed:
+		 * a profile link's target is only there inside the view) */
+		in_store = nix_path_has_prefix(dir, mountpoint) && dir[mlen] == '/';
+		rc = in_store ? fstatat(store->root_fd, dir + mlen + 1, &st, AT_SYMLINK_NOFOLLOW)
+			      : lstat(dir, &st);
+		if (rc < 0 && errno == ENOENT)
+			return nix_err_set(err, "%s does not exist%s", dir,
+					   in_store ? " in the store" : "");
+	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef SPANK_NIX_STORE_H
 #define SPANK_NIX_STORE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -15,6 +16,7 @@ struct nix_store {
 	int root_fd;  /* O_PATH fd of DIR (holds store/ and usually var/) */
 	int store_fd; /* O_PATH fd of DIR/store */
 	bool has_db;  /* DIR/var/nix/db/db.sqlite exists */
+	char real[PATH_MAX]; /* DIR as opened: root's symlinks resolved */
 };
 
 #define NIX_STORE_INIT { .root_fd = -1, .store_fd = -1, .has_db = false }
@@ -27,13 +29,24 @@ int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 
 void nix_store_close(struct nix_store *store);
 
-/* Open path and its store/ again (after joining another mount namespace)
- * and replace the fds, failing unless they are the same directories. */
+/* Open the store's real path and its store/ again (after joining another
+ * mount namespace) and replace the fds, failing unless they are the same
+ * directories. path is not used: store->real, without symlinks, is. */
 int nix_store_reopen(const char *path, struct nix_store *store,
 		     struct nix_err *err);
 
-/* Open path component by component with O_PATH|O_NOFOLLOW. Returns an
- * O_PATH fd or -1 with err set ("contains a symlink: /a/b", ...). */
+/* Open path component by component with O_PATH|O_NOFOLLOW. A symlink is
+ * followed only when no user but root could change it (root's link in
+ * root's directory that nobody else may write, or under the sticky bit):
+ * sites reach homes through /home -> /gpfs/home. Returns an O_PATH fd or -1
+ * with err set ("/a/b is a symlink a user could change ...", ...). */
 int nix_open_nofollow(const char *path, struct nix_err *err);
+
+/* --nix-profile's paths (comma-separated, normalized) must exist, as the
+ * user sees them: those below mountpoint in the store's directory, the
+ * others on this host. Symlinks are not followed. Only ENOENT is an error
+ * ("/nix/store/x does not exist in the store"): the node checks again. */
+int nix_store_check_profiles(const struct nix_store *store, const char *mountpoint,
+			     const char *profiles, struct nix_err *err);
 
 #endif

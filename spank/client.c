@@ -2,11 +2,13 @@
  * process runs as the user, so the store is opened with the user's own
  * rights. The login node may not see the compute nodes' file systems: the
  * node checks again, and an admin can turn this check off. */
+#include <errno.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "closure_view.h"
@@ -29,7 +31,7 @@ static int check_closure(const struct nix_view *view, const struct nix_store *st
 		return 0;
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	if (closure_view_check(store, store_dir, view->closure, &err) < 0) {
-		slurm_error("nix: --nix-closure=%s: %s", nix_quote(view->closure, q), err.msg);
+		slurm_error("nix: --nix-closure=%s: %s", nix_quote(nix_plugin.req.closure, q), err.msg);
 		return -1;
 	}
 	return 0;
@@ -50,12 +52,50 @@ static int check_writable(const struct nix_view *view)
 	return -1;
 }
 
+/* The site's default store cannot be used (why): the job runs without
+ * /nix, but what the user asked of a store fails now rather than being
+ * dropped silently. A user without the store at all is told nothing. */
+static int default_store_unusable(const struct nix_view *view, const char *why)
+{
+	char opt[NIX_QUOTE_MAX + 32], q[sizeof(view->origin)];
+	struct stat st;
+
+	nix_escape(view->origin, q, sizeof(q)); /* one line, whatever it holds */
+	if (nix_request_needs_store(&nix_plugin.req, opt, sizeof(opt))) {
+		slurm_error("nix: %s: needs a store, and the site's %s cannot be used: %s "
+			    "(give --nix-store=DIR)", opt, q, why);
+		return -1;
+	}
+	/* srun's tasks say it on the job's stderr (the node may see more) */
+	if (lstat(view->store, &st) == 0 && spank_context() == S_CTX_ALLOCATOR)
+		slurm_info("nix: warning: %s: %s; the job runs without %s", q, why,
+			   view->mountpoint);
+	return 0;
+}
+
+/* A path to hide that this host does not have will fail the job on a
+ * node that does not have it either: say so now (the login node may
+ * differ from the nodes, so a warning). */
+static void warn_missing_hidden(const struct nix_view *view)
+{
+	char dir[PATH_MAX], q[NIX_QUOTE_MAX];
+	struct stat st;
+
+	for (const char *p = view->hide; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(p, ","), p);
+		if (stat(dir, &st) < 0 && errno == ENOENT)
+			slurm_info("nix: warning: --nix-hide: %s does not exist on this host; "
+				   "the job fails on a node without it", nix_quote(dir, q));
+	}
+}
+
 int nix_client_check(spank_t sp)
 {
 	struct nix_view view;
 	struct nix_store store;
 	struct nix_err err;
 	struct passwd *pw;
+	char q[NIX_QUOTE_MAX];
 	int rc;
 
 	(void)sp;
@@ -81,14 +121,19 @@ int nix_client_check(spank_t sp)
 	if (nix_store_open(view.store, getuid(), &store, &err) < 0) {
 		/* A default the user never asked for must not stop a job. */
 		if (!nix_plugin.req.store_given)
-			return 0;
-		char q[sizeof(view.origin)];
+			return default_store_unusable(&view, err.msg);
+		char origin[sizeof(view.origin)];
 
-		nix_escape(view.origin, q, sizeof(q)); /* one line, whatever it holds */
-		slurm_error("nix: %s: %s", q, err.msg);
+		nix_escape(view.origin, origin, sizeof(origin)); /* one line, whatever it holds */
+		slurm_error("nix: %s: %s", origin, err.msg);
 		return -1;
 	}
+	warn_missing_hidden(&view);
 	rc = check_closure(&view, &store);
+	if (rc == 0 && nix_store_check_profiles(&store, view.mountpoint, view.profile, &err) < 0) {
+		slurm_error("nix: --nix-profile=%s: %s", nix_quote(nix_plugin.req.profile, q), err.msg);
+		rc = -1;
+	}
 	nix_store_close(&store);
 	return rc;
 }

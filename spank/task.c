@@ -147,7 +147,7 @@ static uint32_t job_nnodes(spank_t sp, uint32_t step_nnodes)
 	return n > step_nnodes ? (uint32_t)n : step_nnodes;
 }
 
-static int prepare_task(spank_t sp);
+static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t nodelen);
 
 /* The view, for this task: local task 0 acquires it (reused, or built)
  * and passes it to the step's other tasks, which wait for it rather than
@@ -203,27 +203,60 @@ static bool is_batch_step(spank_t sp)
 	       step == SLURM_BATCH_SCRIPT;
 }
 
-int nix_task_prepare(spank_t sp)
+/* The site's default store cannot be used: the job runs without it, told
+ * so on its stderr (exists: a store that is there but broken), unless the
+ * user asked for something only a store gives: then the task fails. */
+static void default_store_unusable(const struct nix_view *view, const char *why,
+				   bool exists)
 {
-	int rc = prepare_task(sp);
+	char opt[NIX_QUOTE_MAX + 32], origin[NIX_QUOTE_MAX], store[NIX_QUOTE_MAX];
+	size_t olen = strlen(view->origin);
 
-	/* The task needs the step's sockets no more (and exec closes them). */
-	nix_share_close(&nix_plugin.share);
-	return rc;
+	/* the helper's reasons start with the option already */
+	if (!strncmp(why, view->origin, olen) && !strncmp(why + olen, ": ", 2))
+		why += olen + 2;
+	nix_quote(view->origin, origin);
+	nix_quote(view->store, store);
+	if (nix_request_needs_store(&nix_plugin.req, opt, sizeof(opt))) {
+		snprintf(nix_plugin.task_error, sizeof(nix_plugin.task_error),
+			 "%s: needs a store, and the site's %s cannot be used: %s%s%s "
+			 "(give --nix-store=DIR)", opt, origin, exists ? "" : store,
+			 exists ? "" : " ", why);
+		return;
+	}
+	if (!exists)
+		return;
+	slurm_info("nix: %s: not used: %s", origin, why);
+	snprintf(nix_plugin.task_warning, sizeof(nix_plugin.task_warning),
+		 "%s: %s; the job runs without %.256s", origin, why, view->mountpoint);
 }
 
-static int prepare_task(spank_t sp)
+/* slurmd's log, one line per view built, as an admin greps for it. */
+static void log_view_built(const struct job_user *u, const char *node,
+			   const struct nix_view *view, size_t npaths, int64_t ms)
+{
+	char name[sizeof(u->name)], paths[32] = "all";
+	const char *kind = view->closure[0] ? "closure" : view->writable ? "writable" : "store";
+
+	nix_escape(u->name, name, sizeof(name));
+	if (view->closure[0])
+		snprintf(paths, sizeof(paths), "%zu", npaths);
+	slurm_info("nix: view built: job=%u user=%s uid=%u node=%s kind=%s%s paths=%s ms=%lld",
+		   u->jobid, name, (unsigned)u->uid, node, kind, view->hide[0] ? "+hide" : "",
+		   paths, (long long)ms);
+}
+
+static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t nodelen)
 {
 	int64_t started_ms = nix_clock_ms();
 	struct job_user u;
 	struct nix_view view;
 	struct nix_err err;
 	struct stat st;
-	char node[256];
+	bool built = false;
+	size_t npaths = 0;
 	int rc;
 
-	if (spank_context() != S_CTX_REMOTE)
-		return 0;
 	if (!nix_plugin.config_ok) {
 		if (nix_plugin.options_used)
 			task_fail("spank-nix is disabled on this cluster: %s",
@@ -232,6 +265,11 @@ static int prepare_task(spank_t sp)
 	}
 	if (get_job_user(sp, &u) < 0) {
 		task_fail("%s", "cannot read the job's user from Slurm");
+		return 0;
+	}
+	*u_out = u;
+	if (nix_node_name(node, nodelen) < 0) {
+		task_fail("%s", "this node's name (SLURMD_NODENAME of slurmstepd) is not a plain name");
 		return 0;
 	}
 	rc = nix_request_resolve(&nix_plugin.cfg, &nix_plugin.req,
@@ -244,11 +282,14 @@ static int prepare_task(spank_t sp)
 	if (rc == 0)
 		return 0;
 	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
+	nix_plugin.closure_view = view.closure[0] != '\0';
 	/* The site's default store applies to those who have one. */
 	bool is_default = !nix_plugin.req.store_given;
 
-	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT)
+	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT) {
+		default_store_unusable(&view, "does not exist", false);
 		return 0;
+	}
 	/* The batch script is the user's glue to Slurm (#!/bin/bash, srun,
 	 * scontrol): its step keeps the host's directories, and --nix-hide (or
 	 * the site's hide=) applies to the srun steps it launches. */
@@ -259,10 +300,6 @@ static int prepare_task(spank_t sp)
 		return 0;
 	}
 
-	if (nix_node_name(node, sizeof(node)) < 0) {
-		task_fail("%s", "this node's name (SLURMD_NODENAME of slurmstepd) is not a plain name");
-		return 0;
-	}
 	if (view.writable)
 		snprintf(nix_plugin.writer, sizeof(nix_plugin.writer), "job %u on node %s",
 			 u.jobid, node);
@@ -283,12 +320,37 @@ static int prepare_task(spank_t sp)
 		.cfg = &nix_plugin.cfg, .node = node, .jobid = u.jobid, .ids = &ids,
 		.base_mntns_fd = -1, .keep = keep_ptrs, .nkeep = keep.n,
 		.deadline_ms = started_ms + 1000LL * nix_plugin.cfg.create_timeout_s,
+		.built = &built, .npaths = &npaths,
 	};
 	if (acquire_step_view(sp, &job, &view, &err) < 0) {
 		if (is_default)
-			slurm_info("nix: %s: not used: %s", view.origin, err.msg);
+			default_store_unusable(&view, err.msg, true);
 		else
 			task_fail("%s", err.msg);
+	} else if (built) {
+		log_view_built(&u, node, &view, npaths, nix_clock_ms() - started_ms);
+	}
+	return 0;
+}
+
+int nix_task_prepare(spank_t sp)
+{
+	struct job_user u = { .jobid = 0 };
+	char node[256] = "?", name[sizeof(u.name)];
+	uint32_t local_id = 0;
+
+	if (spank_context() != S_CTX_REMOTE)
+		return 0;
+	prepare_task(sp, &u, node, sizeof(node));
+	/* The task needs the step's sockets no more (and exec closes them). */
+	nix_share_close(&nix_plugin.share);
+	/* A user's mistake, for the admin: at info level (the node is
+	 * fine), once per node and step, naming the job and the user. */
+	spank_get_item(sp, S_TASK_ID, &local_id);
+	if (nix_plugin.task_error[0] && local_id == 0) {
+		nix_escape(u.name, name, sizeof(name));
+		slurm_info("nix: job %u user %s node %s: refused: %s", u.jobid,
+			   name[0] ? name : "?", node, nix_plugin.task_error);
 	}
 	return 0;
 }
@@ -296,12 +358,37 @@ static int prepare_task(spank_t sp)
 /* --nix-profile: PATH/bin in front of the task's PATH, in the given order.
  * Slurm looks the command up in this PATH after task_init. The profiles
  * were resolved with the view, from the job's user as Slurm knows it. */
+/* Each profile must be there, seen from the view, as the user: a typo, or
+ * a profile link into /nix/var that a closure view does not show, would
+ * else end in a bare "execve(): No such file or directory". */
+static int check_profiles(void)
+{
+	const char *p = nix_plugin.profile;
+	char dir[PATH_MAX], q[NIX_QUOTE_MAX];
+	struct stat st;
+
+	for (size_t len; *p; p += len + (p[len] == ',')) {
+		len = strcspn(p, ",");
+		snprintf(dir, sizeof(dir), "%.*s", (int)len, p);
+		if (!len || stat(dir, &st) == 0)
+			continue;
+		slurm_error("nix: --nix-profile: %s: %s in the job's view%s", nix_quote(dir, q),
+			    strerror(errno), nix_plugin.closure_view ?
+			    " (a --nix-closure view shows only the closure's store paths: "
+			    "give the profile's store path, readlink -f, and put it in the closure)" : "");
+		return -1;
+	}
+	return 0;
+}
+
 static int prepend_profiles(spank_t sp)
 {
 	static char path[128 * 1024], out[NIX_LIST_ARG_MAX + sizeof(path)];
 
 	if (!nix_plugin.profile[0])
 		return 0;
+	if (check_profiles() < 0)
+		return -1;
 	if (spank_getenv(sp, "PATH", path, sizeof(path)) != ESPANK_SUCCESS)
 		path[0] = '\0';
 	if (nix_profile_task_path(nix_plugin.profile, path, out, sizeof(out)) < 0) {
@@ -346,6 +433,14 @@ static const char *dir_only_in_view(spank_t sp, char *buf, size_t len)
 	return buf;
 }
 
+/* One line per step, not one per task. */
+static bool is_first_task(spank_t sp)
+{
+	uint32_t id;
+
+	return spank_get_item(sp, S_TASK_GLOBAL_ID, &id) == ESPANK_SUCCESS && id == 0;
+}
+
 int nix_task_enter(spank_t sp)
 {
 	struct nix_err err;
@@ -360,6 +455,8 @@ int nix_task_enter(spank_t sp)
 		slurm_error("nix: %s", nix_plugin.task_error);
 		return -1;
 	}
+	if (nix_plugin.task_warning[0] && is_first_task(sp))
+		dprintf(STDERR_FILENO, "nix: warning: %s\n", nix_plugin.task_warning);
 	if (nix_plugin.ns.mnt_fd < 0)
 		return 0;
 	if (nix_ns_join(&nix_plugin.ns, dir_only_in_view(sp, pwd, sizeof(pwd)), &err) < 0) {

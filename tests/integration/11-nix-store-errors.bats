@@ -57,7 +57,7 @@ refused() { # ARG EXPECTED-REASON: srun refuses --nix-store=ARG
 }
 
 @test "srun: owned by someone else" {
-  refused /var/tmp/nixc-root-store "/var/tmp/nixc-root-store is owned by uid 0, not by the job's user (uid $(id -u "$NIXC_USER"))"
+  refused /var/tmp/nixc-root-store "/var/tmp/nixc-root-store is owned by root (uid 0), not by the job's user $NIXC_USER (uid $(id -u "$NIXC_USER"))"
 }
 
 @test "srun: a symlink, and a symlinked store/" {

@@ -53,5 +53,5 @@ teardown() {
   chown -R "$NIXC_USER" /var/tmp/nixc-elsewhere
   assert_refused_before_queueing srun -N1 --nix-store=/var/tmp/nixc-elsewhere true
   rm -rf /var/tmp/nixc-elsewhere
-  assert_output_contains "nix: --nix-store=/var/tmp/nixc-elsewhere: /var/tmp/nixc-elsewhere is not under a store location this site allows"
+  assert_output_contains "nix: --nix-store=/var/tmp/nixc-elsewhere: /var/tmp/nixc-elsewhere is not under a store location this site allows ($NIXC_HOME)"
 }

@@ -890,7 +890,7 @@ START_TEST(test_resolve_errors)
 	ASSERT_ERR(resolve_str(root, tpath("empty"), &out, &err), err, want);
 	ASSERT_ERR(resolve_str(root, tpath("missing"), &out, &err), err, "No such file or directory");
 	ck_assert_int_eq(symlink(tpath("list"), tpath("link")), 0);
-	ASSERT_ERR(resolve_str(root, tpath("link"), &out, &err), err, "is a symbolic link");
+	ASSERT_ERR(resolve_str(root, tpath("link"), &out, &err), err, "a symbolic link to");
 	ck_assert_int_eq(mkfifo(tpath("fifo"), 0644), 0);
 	ASSERT_ERR(resolve_str(root, tpath("fifo"), &out, &err), err, "not a regular file or a directory");
 	ASSERT_ERR(resolve_str(root, "/dev/zero", &out, &err), err, "not a regular file or a directory");
@@ -901,7 +901,82 @@ START_TEST(test_resolve_errors)
 	close(root);
 	root = open(tpath("emptydir"), O_PATH | O_DIRECTORY);
 	snprintf(arg, sizeof(arg), "%s", sp(1));
-	ASSERT_ERR(resolve_str(root, arg, &out, &err), err, "the store has no database var/nix/db/db.sqlite");
+	ASSERT_ERR(resolve_str(root, arg, &out, &err), err, "has no var/nix/db/db.sqlite");
+	close(root);
+}
+END_TEST
+
+/* issue 11, item 4: the result link nix-build leaves is its store path. */
+START_TEST(test_resolve_result_link)
+{
+	struct nix_path_set out = {0}, want = {0};
+	struct nix_err err = {""};
+	char buf[1024], exp[1024];
+	int root = make_store_root(9, graph, NGRAPH);
+
+	ck_assert_msg(resolve_str(root, sp(2), &want, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(symlink(sp(2), tpath("result")), 0);
+	ck_assert_msg(resolve_str(root, tpath("result"), &out, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(out.len, want.len);
+	for (size_t i = 0; i < out.len; i++)
+		ck_assert_str_eq(out.paths[i], want.paths[i]);
+	nix_path_set_free(&out);
+	/* a link below a store path means that store path */
+	snprintf(buf, sizeof(buf), "%s/bin/x", sp(2));
+	ck_assert_int_eq(symlink(buf, tpath("result-bin")), 0);
+	ck_assert_msg(resolve_str(root, tpath("result-bin"), &out, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(out.len, want.len);
+	nix_path_set_free(&out);
+	/* a link anywhere else is refused, saying where it points */
+	write_file(tpath("list"), "");
+	ck_assert_int_eq(symlink(tpath("list"), tpath("tolist")), 0);
+	snprintf(exp, sizeof(exp), "%s: a symbolic link to %s, not to a store path in /nix/store",
+		 tpath("tolist"), tpath("list"));
+	ASSERT_ERR(resolve_str(root, tpath("tolist"), &out, &err), err, exp);
+	ck_assert_int_eq(symlink("relative", tpath("rel")), 0);
+	ASSERT_ERR(resolve_str(root, tpath("rel"), &out, &err), err, "a symbolic link to relative, not to");
+	/* a link to an invalid store path is checked like the path */
+	ck_assert_int_eq(symlink(sp(43), tpath("bad")), 0);
+	ASSERT_ERR(resolve_str(root, tpath("bad"), &out, &err), err, "is not a valid path in the store");
+	nix_path_set_free(&want);
+	close(root);
+}
+END_TEST
+
+/* issue 11, item 5: a list is a closure already: without a database, its
+ * paths are checked against store/. */
+START_TEST(test_resolve_list_without_db)
+{
+	struct nix_path_set out = {0};
+	struct nix_err err = {""};
+	char buf[1024], exp[1024];
+	int root;
+
+	ck_assert_int_eq(mkdir(tpath("nodb"), 0755), 0);
+	ck_assert_int_eq(mkdir(tpath("nodb/store"), 0755), 0);
+	snprintf(buf, sizeof(buf), "nodb%s", sp(1) + strlen(SD) - 6);
+	ck_assert_int_eq(mkdir(tpath(buf), 0755), 0);
+	snprintf(buf, sizeof(buf), "nodb%s", sp(5) + strlen(SD) - 6);
+	write_file(tpath(buf), "");
+	root = open(tpath("nodb"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(root, 0);
+
+	snprintf(buf, sizeof(buf), "%s\n%s\n", sp(1), sp(5));
+	write_file(tpath("list"), buf);
+	ck_assert_int_eq(mkdir(tpath("ci"), 0755), 0);
+	write_file(tpath("ci/store-paths"), buf);
+	snprintf(buf, sizeof(buf), "%s,%s", tpath("list"), tpath("ci"));
+	ck_assert_msg(resolve_str(root, buf, &out, &err) == 0, "%s", err.msg);
+	assert_set_eq(&out, (unsigned long[]){1, 5}, 2);
+	nix_path_set_free(&out);
+
+	snprintf(buf, sizeof(buf), "%s\n%s\n", sp(1), sp(6));
+	write_file(tpath("list2"), buf);
+	snprintf(exp, sizeof(exp), "%s: %s is not in the store", tpath("list2"), sp(6));
+	ASSERT_ERR(resolve_str(root, tpath("list2"), &out, &err), err, exp);
+	/* a store path's closure still needs the database */
+	ASSERT_ERR(resolve_str(root, sp(1), &out, &err), err,
+		   "has no var/nix/db/db.sqlite (give a `nix-store -qR` list or a closureInfo dir)");
 	close(root);
 }
 END_TEST
@@ -1046,6 +1121,8 @@ static Suite *closure_suite(void)
 	tcase_add_test(tc, test_db_readonly_wal);
 	tcase_add_test(tc, test_resolve);
 	tcase_add_test(tc, test_resolve_errors);
+	tcase_add_test(tc, test_resolve_result_link);
+	tcase_add_test(tc, test_resolve_list_without_db);
 	tcase_add_test(tc, test_check_names_without_closing);
 	tcase_add_test(tc, test_perf_5000);
 	suite_add_tcase(s, tc);

@@ -203,6 +203,54 @@ START_TEST(views_per_job_are_capped)
 }
 END_TEST
 
+/* issue 11, item 12: what spank-nix-admin lists, read back from state_dir */
+static struct nix_state_job listed[4];
+static int nlisted;
+
+static void collect(const struct nix_state_job *job, void *arg)
+{
+	(void)arg;
+	if (nlisted < 4)
+		listed[nlisted++] = *job;
+}
+
+START_TEST(state_is_listed_for_the_admin)
+{
+	struct nix_job_dir jd;
+	struct nix_view v = { .store = "/h/ann/nix", .mountpoint = "/nix",
+			      .closure = "/nix/store/x", .hide = "/opt,/srv" };
+	char desc[NIX_VIEW_DESC_MAX], p[PATH_MAX + 32];
+	struct nix_err err;
+	int len = nix_view_describe(&v, desc, sizeof(desc));
+
+	ck_assert_int_eq(nix_state_lock_job(state_dir, "node3", 31, USER_ID, nix_clock_ms() + 30000, &jd, &err), 0);
+	nix_state_file(&jd, "0123456789abcdef", ".view", p, sizeof(p));
+	ck_assert_int_eq(nix_state_write_view(p, desc, (size_t)len, &err), 0);
+	nix_state_file(&jd, "0123456789abcdef", ".mnt", p, sizeof(p));
+	ck_assert_int_ge(creat(p, 0600), 0);
+	nix_state_unlock_job(&jd);
+
+	nlisted = 0;
+	ck_assert_int_eq(nix_state_list(state_dir, collect, NULL, &err), 0);
+	ck_assert_int_eq(nlisted, 1);
+	ck_assert_str_eq(listed[0].node, "node3");
+	ck_assert_uint_eq(listed[0].jobid, 31);
+	ck_assert(listed[0].has_owner && listed[0].this_boot);
+	ck_assert_uint_eq(listed[0].uid, USER_ID);
+	ck_assert_int_eq(listed[0].in_use, 0); /* no pin, nobody in it */
+	ck_assert_int_eq(listed[0].nviews, 1);
+	ck_assert_str_eq(listed[0].views[0].key, "0123456789abcdef");
+	ck_assert(!listed[0].views[0].pinned); /* a plain file, no namespace */
+	ck_assert(listed[0].views[0].closure);
+	ck_assert_str_eq(listed[0].views[0].store, "/h/ann/nix");
+	ck_assert_str_eq(listed[0].views[0].hide, "/opt,/srv");
+	ck_assert_int_eq(nix_state_remove_job(state_dir, "node3", 31, &err), 0);
+	nlisted = 0;
+	ck_assert_int_eq(nix_state_list(state_dir, collect, NULL, &err), 0);
+	ck_assert_int_eq(nlisted, 0);
+}
+END_TEST
+
 START_TEST(view_files_are_bounded_and_compared_in_full)
 {
 	static char big[NIX_STATE_VIEW_MAX + 2];
@@ -419,7 +467,7 @@ START_TEST(store_and_db_are_the_users_alone)
 	ck_assert_str_eq(err.msg, "var/nix/db/ is group- or world-writable (chmod go-w)");
 	sh("chmod 755 %s/var/nix/db && chown 4242 %s/var/nix/db", dir);
 	ck_assert_int_eq(open_store(dir, &err), -1);
-	ck_assert_str_eq(err.msg, "var/nix/db/ is owned by uid 4242, not by the job's user (uid 65534)");
+	ck_assert_str_eq(err.msg, "var/nix/db/ is owned by uid 4242, not by the job's user nobody (uid 65534)");
 
 	/* redirected elsewhere: refused, never followed */
 	sh("rm -rf %s/var/nix/db && mkdir %s/elsewhere && ln -s ../../elsewhere %s/var/nix/db", dir);
@@ -487,6 +535,7 @@ int main(void)
 	tcase_add_test(tc, a_lock_swept_away_is_taken_again);
 	tcase_add_test(tc, store_and_db_are_the_users_alone);
 	tcase_add_test(tc, slurm_conf_must_be_a_small_regular_file);
+	tcase_add_test(tc, state_is_listed_for_the_admin);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

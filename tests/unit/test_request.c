@@ -182,14 +182,14 @@ START_TEST(request_site_limits)
 	struct nix_request req = { 0 };
 	struct nix_view v;
 	struct nix_err err;
-	char *args[] = { "allowed_stores=/scratch", "allow_writable=no" };
+	char *args[] = { "allowed_stores=/scratch,/work/%u", "allow_writable=no" };
 
 	nix_config_defaults(&cfg);
 	ck_assert_int_eq(nix_config_parse(&cfg, 2, args, &err), 0);
 	strcpy(req.store, "/home/ann/nix");
 	req.store_given = true;
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-store=/home/ann/nix: /home/ann/nix is not under a store location this site allows");
+	ck_assert_str_eq(err.msg, "--nix-store=/home/ann/nix: /home/ann/nix is not under a store location this site allows (/scratch, /work/ann)");
 	strcpy(req.store, "/scratch/ann");
 	req.writable = true;
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
@@ -229,6 +229,28 @@ START_TEST(request_hide_and_closure)
 	strcpy(req.hide, "none");
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
 	ck_assert_str_eq(v.hide, "");
+	/* issue 11, item 9: what needs a store, for a message when there is none */
+	{
+		struct nix_request r = { 0 };
+		char opt[160];
+
+		ck_assert(!nix_request_needs_store(&r, opt, sizeof(opt)));
+		nix_request_set(&r, NIX_OPT_HIDE, "none", false);
+		ck_assert(!nix_request_needs_store(&r, opt, sizeof(opt)));
+		nix_request_set(&r, NIX_OPT_HIDE, "/opt", true);
+		ck_assert(nix_request_needs_store(&r, opt, sizeof(opt)));
+		ck_assert_str_eq(opt, "--nix-hide=/opt");
+		nix_request_set(&r, NIX_OPT_PROFILE, "~/p", false);
+		ck_assert(nix_request_needs_store(&r, opt, sizeof(opt)));
+		ck_assert_str_eq(opt, "--nix-profile=~/p");
+	}
+	/* issue 11, item 7: the user's paths add to the site's, each once */
+	strcpy(req.hide, "/srv,/opt/,/usr/local");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
+	ck_assert_str_eq(v.hide, "/usr,/opt,/srv,/usr/local");
+	strcpy(req.hide, "/srv/../x");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-hide=/srv/../x: /srv/../x: contains a '..' component");
 
 	/* closures: checked for syntax, part of the view */
 	strcpy(req.closure, "relative/path");
@@ -455,6 +477,38 @@ START_TEST(request_profile_resolved_like_store)
 }
 END_TEST
 
+/* issue 11, item 3: ~, %h and %u in --nix-closure, as in --nix-store. */
+START_TEST(request_closure_expands_like_store)
+{
+	struct nix_config cfg;
+	static struct nix_request req;
+	static struct nix_view v;
+	struct nix_err err;
+	const char *sp = "/nix/store/0c4dvhm3qyz4d2lz0ymsj0nd0rx4zc7f-hello-2.12";
+
+	nix_config_defaults(&cfg);
+	memset(&req, 0, sizeof(req));
+	nix_request_set(&req, NIX_OPT_STORE, "~/nix", false);
+	nix_request_set(&req, NIX_OPT_CLOSURE, "~/result,%h/list,/scratch/%u//info/", false);
+	ck_assert_msg(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err) == 1, "%s", err.msg);
+	ck_assert_str_eq(v.closure, "/home/ann/result,/home/ann/list,/scratch/ann/info");
+	nix_request_set(&req, NIX_OPT_CLOSURE, sp, false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 1);
+	ck_assert_str_eq(v.closure, sp);
+	/* errors quote what the user gave */
+	nix_request_set(&req, NIX_OPT_CLOSURE, "~/a,%x", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-closure=~/a,%x: %x: unknown escape '%x' (use %h, %u or %%)");
+	nix_request_set(&req, NIX_OPT_STORE, "/s", false);
+	nix_request_set(&req, NIX_OPT_CLOSURE, "~/a", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, NULL, "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-closure=~/a: ~/a: cannot expand '~': no home directory");
+	nix_request_set(&req, NIX_OPT_CLOSURE, "~/a,,/b", false);
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-closure=~/a,,/b: SPEC 2 is empty");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("request");
@@ -469,6 +523,7 @@ int main(void)
 	tcase_add_test(tc, request_default_store_and_none);
 	tcase_add_test(tc, request_site_limits);
 	tcase_add_test(tc, request_hide_and_closure);
+	tcase_add_test(tc, request_closure_expands_like_store);
 	tcase_add_test(tc, slurm_paths_from_a_conf);
 	tcase_add_test(tc, quote_elides_in_the_middle);
 	tcase_add_test(tc, error_lines_keep_their_reason);
