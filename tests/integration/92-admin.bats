@@ -16,7 +16,8 @@ setup_file() {
 
 teardown() {
   scancel -u "$NIXC_USER" 2>/dev/null || true
-  rm -rf "$NIXC_STATE_DIR"/*/job.999999
+  local n
+  for n in $(nodes); do on_node "$n" sh -c "rm -rf '$NIXC_STATE_DIR'/*/job.999999"; done
   assert_no_job_state 30
 }
 
@@ -51,35 +52,40 @@ view_lines() { grep -a "nix: view built: job=$1 " "$(node_log "$2")" || true; }
 @test "12. spank-nix-admin list: job, user, age, state, view, pinned, kind, store" {
   local id n
   id=$(submit -N1 -o /dev/null --nix-store='~/nix' --nix-closure="$NIX_HELLO" --wrap 'sleep 60')
-  for _ in $(seq 100); do [ "$(job_state "$id")" = RUNNING ] && [ -n "$(find "$NIXC_STATE_DIR" -name '*.view' -path "*job.$id/*")" ] && break; sleep 0.2; done
-  n=$(job_field "$id" BatchHost)
-  run "$ADMIN" --plugstack "$NIXC_DIR/etc/plugstack.conf" list
+  # the state dir is the node's own (its /run): the tool runs there
+  for _ in $(seq 100); do
+    [ "$(job_state "$id")" = RUNNING ] && n=$(job_field "$id" BatchHost) &&
+      [ -n "$(on_node "$n" find "$NIXC_STATE_DIR" -name '*.view' -path "*job.$id/*")" ] && break
+    sleep 0.2
+  done
+  run on_node "$n" "$ADMIN" --plugstack "$NIXC_DIR/etc/plugstack.conf" list
   assert_success
   [[ "${lines[0]}" == "NODE "*"JOB "*"USER "*"AGE "*"STATE "*"VIEW "*"PINNED "*"KIND "*"STORE" ]]
   run grep -E "^$n +$id +$NIXC_USER +[0-9]+m[0-9]+s +running +[0-9a-f]{16} +yes +closure +$NIXC_HOME/nix\$" <<<"$output"
   assert_success
   # a running job is not cleaned without --force
-  run "$ADMIN" --state-dir "$NIXC_STATE_DIR" clean "$id"
+  run on_node "$n" "$ADMIN" --state-dir "$NIXC_STATE_DIR" clean "$id"
   assert_failure
   assert_output_contains "job $id on node $n is running"
-  [ -d "$NIXC_STATE_DIR/$n/job.$id" ]
+  on_node "$n" test -d "$NIXC_STATE_DIR/$n/job.$id"
   scancel "$id"
 }
 
 @test "12. spank-nix-admin clean: a stale job's state is removed" {
   local n; n=$(nodes | head -1)
-  mkdir -p "$NIXC_STATE_DIR/$n/job.999999" && chmod 700 "$NIXC_STATE_DIR/$n/job.999999"
-  echo "uid=$(id -u "$NIXC_USER") boot=an-earlier-boot" >"$NIXC_STATE_DIR/$n/job.999999/owner"
-  touch "$NIXC_STATE_DIR/$n/job.999999/0123456789abcdef.mnt"
-  run "$ADMIN" --state-dir "$NIXC_STATE_DIR" list
+  local d=$NIXC_STATE_DIR/$n/job.999999
+  on_node "$n" sh -c "mkdir -p '$d' && chmod 700 '$d' &&
+    echo 'uid=$(id -u "$NIXC_USER") boot=an-earlier-boot' >'$d/owner' && touch '$d/0123456789abcdef.mnt'"
+  run on_node "$n" "$ADMIN" --state-dir "$NIXC_STATE_DIR" list
   assert_success
   run grep -E "^$n +999999 +$NIXC_USER +.* stale\(old-boot\) +0123456789abcdef +no " <<<"$output"
   assert_success
-  run "$ADMIN" --state-dir "$NIXC_STATE_DIR" clean 999999
+  run on_node "$n" "$ADMIN" --state-dir "$NIXC_STATE_DIR" clean 999999
   assert_success
   assert_output_contains "removed job 999999 on node $n (1 view)"
-  [ ! -e "$NIXC_STATE_DIR/$n/job.999999" ]
-  run "$ADMIN" --state-dir "$NIXC_STATE_DIR" clean 999999
+  run on_node "$n" test -e "$d"
+  assert_failure
+  run on_node "$n" "$ADMIN" --state-dir "$NIXC_STATE_DIR" clean 999999
   assert_failure
   assert_output_contains "no state for job 999999"
 }
