@@ -6,7 +6,8 @@
  * Each run, in its own child process and fresh user+mount namespace each,
  * the order rotating from run to run:
  *   the floor: N read-only bind mounts (N directories of a tmpfs made
- *       read-only once, bound onto N directories made beforehand, untimed)
+ *       read-only once, bound onto N directories of a ramfs made
+ *       beforehand, untimed)
  *       and nothing else; and, to compare, the same N binds with their
  *       mount points made in the loop, with open_tree+move_mount per path,
  *       and from a read-write source made read-only afterwards with one
@@ -133,7 +134,7 @@ static void floor_run(const char *dir, int n, enum floor_variant v, struct parts
 	snprintf(dst, sizeof(dst), "%s/dst", dir);
 	if (mount("tmpfs", dir, "tmpfs", 0, "mode=0755") < 0 || mkdir(src, 0755) < 0 ||
 	    mkdir(dst, 0755) < 0 || mount("tmpfs", src, "tmpfs", 0, "mode=0755") < 0 ||
-	    mount("tmpfs", dst, "tmpfs", 0, "mode=0755") < 0)
+	    mount("ramfs", dst, "ramfs", 0, "mode=0755") < 0)
 		die("tmpfs");
 	for (int i = 0; i < n; i++) {
 		snprintf(s, sizeof(s), "%s/p%05d", src, i);
@@ -207,7 +208,8 @@ static const char *op_part(const struct mount_op *op, size_t i, size_t n_paths)
 	(void)i;
 	(void)n_paths;
 	switch (op->kind) {
-	case MOUNT_OP_TMPFS: return "apply:tmpfs";
+	case MOUNT_OP_TMPFS:
+	case MOUNT_OP_RAMFS: return "apply:tmpfs/ramfs";
 	case MOUNT_OP_MKDIR:
 	case MOUNT_OP_MKFILE:
 	case MOUNT_OP_SYMLINK: return "apply:mount-points";
