@@ -130,13 +130,17 @@ def pp_col(label, size):
     return nums, note
 
 
+def size_label(s):
+    return f"{s // 1024} KiB" if s < 1 << 20 else f"{s >> 20} MiB"
+
+
 verdicts = []
 for s in sizes:
     (b, be), (n, ne), (w, we) = (pp_col(lab, s) for lab in ("bare", "nix", "wrap"))
     rn = ratios(n, b)
     if rn:
         verdicts.append((s, rn))
-    label = f"{s // 1024} KiB" if s < 1 << 20 else f"{s >> 20} MiB"
+    label = size_label(s)
     p(f"| {label} | {be or cell(b.values())} | {ne or cell(n.values())} | {cell(rn, 3, True)} "
       f"| {we or cell(w.values())} | {'-' if we else cell(ratios(w, b), 3)} |")
 p("")
@@ -146,7 +150,7 @@ overall = ("NOT MEASURED" if not vs else "NOT MET" if "NOT MET" in vs
            else "MET" if all(v == "MET" for v in vs) else "NOT SHOWN (spread straddles the target)")
 p("Target, spank-nix/bare bandwidth at least 0.97 at every size (per-round ratios): "
   f"**{overall}**; lowest median ratio "
-  + (f"{quart(worst[1])[0]:.3f} at {worst[0]} bytes" if worst else "n/a")
+  + (f"{quart(worst[1])[0]:.3f} at {size_label(worst[0])}" if worst else "n/a")
   + ". Open MPI's \"CMA is not available due to different user namespaces\" warning: "
   + ", ".join(f"{c}: {'YES' if c in warns else 'no'}" for c in ("bare", "nix", "wrap")) + ".\n")
 

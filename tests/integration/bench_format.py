@@ -58,7 +58,7 @@ def fake_raw():
             run += [f"first.{k}.{s} {r(85)}" for k in ("bare", "nix")]
     for i in range(5):
         for lab in ("bare", "nix", "wrap"):
-            for sz in (1024, 2048, 1 << 22, 1 << 23):
+            for sz in (1024, 2048, 1 << 20, 1 << 22, 1 << 23):
                 v = r(5000)
                 if lab == "wrap" and sz == 1 << 22:
                     v = "timeout"
