@@ -26,12 +26,20 @@ trap 'rm -rf "$TMPDIR_B"' EXIT
 timeout "$T" srun -n2 true >/dev/null 2>&1
 # The first --nix-store steps: -N2 -n4 creates on both nodes at once.
 ms first.N2n4 srun --nix-store="$store" -N2 -n4 true
+# Rounds of (bare, pinned, wrapper) per shape, the order reversed every
+# other round; table.py pairs the columns by round.
 for ((i = 0; i < reps; i++)); do
-  # interleaved, so drift hits every column alike
-  ms bare.n2 srun -n2 true
-  ms nix.n2 srun --nix-store="$store" -n2 true
-  ms wrap.n2 srun -n2 "$wrap" "$store" true
-  ms bare.N2n4 srun -N2 -n4 true
-  ms nix.N2n4 srun --nix-store="$store" -N2 -n4 true
-  ms wrap.N2n4 srun -N2 -n4 "$wrap" "$store" true
+  for shape in n2 N2n4; do
+    geo=(-n2)
+    [ "$shape" = N2n4 ] && geo=(-N2 -n4)
+    cols=(bare nix wrap)
+    ((i % 2)) && cols=(wrap nix bare)
+    for c in "${cols[@]}"; do
+      case $c in
+        bare) ms "bare.$shape" srun "${geo[@]}" true ;;
+        nix) ms "nix.$shape" srun --nix-store="$store" "${geo[@]}" true ;;
+        wrap) ms "wrap.$shape" srun "${geo[@]}" "$wrap" "$store" true ;;
+      esac
+    done
+  done
 done

@@ -221,9 +221,11 @@ int mount_plan_user_closure(int store_fd, const char *mountpoint,
 
 	snprintf(store, sizeof(store), "%s/store", mountpoint);
 	/* The whole store, read-only, at a staging point: each entry is bound
-	 * from there and so inherits ro,nosuid,nodev with one mount call. */
+	 * from there and so inherits ro,nosuid,nodev with one mount call.
+	 * The mount points go on a ramfs: it makes them faster than a tmpfs
+	 * does, and nothing is written to it once it is read-only. */
 	snprintf(all, sizeof(all), "%s/.all", mountpoint);
-	if (plan_add(plan, MOUNT_OP_TMPFS, NULL, mountpoint, -1, false, err) < 0 ||
+	if (plan_add(plan, MOUNT_OP_RAMFS, NULL, mountpoint, -1, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_MKDIR, NULL, store, -1, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_MKDIR, NULL, all, -1, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_BIND_FD, NULL, all, store_fd, false, err) < 0 ||
@@ -279,6 +281,9 @@ void mount_op_format(const struct mount_op *op, char *out, size_t outlen)
 		break;
 	case MOUNT_OP_TMPFS:
 		snprintf(out, outlen, "tmpfs %s", op->target);
+		break;
+	case MOUNT_OP_RAMFS:
+		snprintf(out, outlen, "ramfs %s", op->target);
 		break;
 	case MOUNT_OP_MKDIR:
 		snprintf(out, outlen, "mkdir %s", op->target);

@@ -24,8 +24,11 @@ enum mount_op_kind {
 	MOUNT_OP_MAKE_PRIVATE,  /* the one mount holding target: no propagation */
 	MOUNT_OP_DETACH_BELOW,  /* lazily unmount every mount at/below target */
 	MOUNT_OP_TMPFS,         /* a fresh tmpfs (mode 0755) on target */
+	MOUNT_OP_RAMFS,         /* a fresh ramfs (mode 0755) on target: for
+	                           thousands of mount points, made ~40 % faster
+	                           than on tmpfs (bench/closure_parts) */
 	MOUNT_OP_MKDIR,         /* mount point: an empty directory */
-	MOUNT_OP_MKFILE,        /* mount point: an empty file */
+	MOUNT_OP_MKFILE,        /* mount point: an empty file (mknod, one call) */
 	MOUNT_OP_SYMLINK,       /* a symlink at target pointing to source */
 	MOUNT_OP_RBIND,         /* bind source (and its submounts) on target */
 	MOUNT_OP_BIND_FD,       /* bind the directory behind fd on target */

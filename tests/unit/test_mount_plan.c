@@ -123,7 +123,7 @@ START_TEST(closure_stage_binds_each_path_from_a_readonly_store)
 	ck_assert_int_eq(mount_plan_user_closure(5, "/nix", entries, 3, &plan, &err), 0);
 	format_plan(&plan, text, sizeof(text));
 	ck_assert_str_eq(text,
-			 "tmpfs /nix\n"
+			 "ramfs /nix\n"
 			 "mkdir /nix/store\n"
 			 "mkdir /nix/.all\n"
 			 "bind fd -> /nix/.all\n"

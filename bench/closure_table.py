@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""bench/closure_table.py RAW SAMPLES LATER "SIZES": the table of
+bench/closure-views (markdown) from its raw lines:
+
+    ROUND first MODE ms|fail     a first step, in a fresh allocation
+    ROUND later MODE ms|fail     a later step of that allocation
+    ROUND floor KIND ms          bench/closure_parts at the largest size:
+                                 KIND bind (N read-only bind mounts, mount
+                                 points made before) or mkdirbind (with them)
+
+MODE: bare, plain, cN. Every mode runs once per round, the order rotating.
+Each cell is the median over rounds with the interquartile range in
+parentheses; an "extra" is computed per round (closure minus plain in the
+same round) before taking the median, so it carries its own spread."""
+import statistics
+import sys
+
+raw, samples, later, sizes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split()
+first, lat, floor, fails = {}, {}, {}, {}
+for line in open(raw):
+    f = line.split()
+    if len(f) != 4 or f[1] not in ("first", "later", "floor"):
+        continue
+    r, kind, mode, v = int(f[0]), f[1], f[2], f[3]
+    if v == "fail":
+        fails[(kind, mode)] = fails.get((kind, mode), 0) + 1
+        continue
+    if kind == "first":
+        first.setdefault(mode, {})[r] = float(v)
+    elif kind == "later":
+        lat.setdefault(mode, {}).setdefault(r, []).append(float(v))
+    else:
+        floor.setdefault(mode, {})[r] = float(v)
+# one value per round for later steps: the median of that allocation's
+later_r = {m: {r: statistics.median(v) for r, v in d.items()} for m, d in lat.items()}
+
+
+def quart(vals):
+    """median, first and third quartile (None if no values)"""
+    s = sorted(vals)
+    if not s:
+        return None
+    if len(s) < 4:
+        return statistics.median(s), s[0], s[-1]
+    q = statistics.quantiles(s, n=4, method="inclusive")
+    return q[1], q[0], q[2]
+
+
+def cell(vals, sign=False, bold=False, digits=1):
+    q = quart(vals)
+    if q is None:
+        return "n/a"
+    f = f"{{:{'+' if sign else ''}.{digits}f}}"
+    m = f.format(q[0])
+    return f"{'**' + m + '**' if bold else m} ({f.format(q[1])} to {f.format(q[2])})"
+
+
+def per_round(a, b, op=lambda x, y: x - y):
+    """op(a[r], b[r]) for each round both have"""
+    return [op(a[r], b[r]) for r in sorted(a) if r in b]
+
+
+print(f"Median ms over {samples} rounds (interquartile range in parentheses). Each round: "
+      f"one fresh allocation per row, the order rotating; its first step, and the median of "
+      f"its {later} later steps. Extras are per round, against plain in the same round.\n")
+print("| closure | first step | extra over plain first | later step | extra over plain later |")
+print("|---|---|---|---|---|")
+pf, pl = first.get("plain", {}), later_r.get("plain", {})
+print(f"| bare `srun true` | {cell(first.get('bare', {}).values())} | | "
+      f"{cell(later_r.get('bare', {}).values())} | |")
+print(f"| plain `--nix-store` | {cell(pf.values())} | | {cell(pl.values())} | |")
+for n in sizes:
+    m = "c" + n
+    fm, lm = first.get(m, {}), later_r.get(m, {})
+    print(f"| {int(n):,} paths | {cell(fm.values())} | {cell(per_round(fm, pf), True, True)} | "
+          f"{cell(lm.values())} | {cell(per_round(lm, pl), True, True)} |")
+if fails:
+    print("\nFailed steps: " + ", ".join(f"{k} {m}: {c}" for (k, m), c in sorted(fails.items())))
+
+big = max(sizes, key=int)
+fb, fmb = floor.get("bind", {}), floor.get("mkdirbind", {})
+extra = {r: first["c" + big][r] - pf[r] for r in first.get("c" + big, {}) if r in pf}
+print(f"\nFloor at {int(big):,} paths (`bench/closure_parts`, one run per round, in a fresh "
+      f"user+mount namespace): {int(big):,} read-only bind mounts and nothing else "
+      f"{cell(fb.values())} ms; with their mount points made in the loop "
+      f"{cell(fmb.values())} ms. The {int(big):,}-path extra over the floor: "
+      f"{cell(per_round(extra, fb, lambda x, y: x / y), digits=2)} x.\n")
+
+# The target: <= 60 ms over a plain first step, or <= 1.2 x the floor when
+# that is higher; per round, so the verdict can follow the spread: met when
+# the third quartile of (extra - limit) is <= 0, not met when the first
+# quartile is > 0, otherwise the spread does not decide.
+margin = [extra[r] - max(60.0, 1.2 * fb[r]) for r in sorted(extra) if r in fb]
+lim = quart([max(60.0, 1.2 * v) for v in fb.values()])
+q = quart(margin)
+if q is None:
+    verdict = "NOT MEASURED"
+elif q[2] <= 0:
+    verdict = "MET"
+elif q[1] > 0:
+    verdict = "NOT MET"
+else:
+    verdict = "NOT SHOWN (the spread straddles the limit)"
+print(f"Target ({int(big):,} paths): first step extra <= max(60 ms, 1.2 x floor) = "
+      f"{'n/a' if lim is None else f'{lim[0]:.1f} ms'} (1.2 x floor "
+      f"{cell([1.2 * v for v in fb.values()])} ms): **{verdict}**, extra minus limit "
+      f"{cell(margin, True)} ms per round.")
+ql = quart(per_round(later_r.get("c" + big, {}), pl))
+if ql is None:
+    lv = "NOT MEASURED"
+elif ql[1] <= 0:
+    lv = "MET"
+else:
+    lv = "NOT MET"
+print(f"Later steps +0 (the interquartile range of the per-round extra reaches 0 or below): "
+      f"**{lv}** ({cell(per_round(later_r.get('c' + big, {}), pl), True)} ms).")
