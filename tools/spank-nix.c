@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "closure_view.h"
+#include "gpu_libs.h"
 #include "mount_plan.h"
 #include "nix_config.h"
 #include "nix_path.h"
@@ -384,6 +385,8 @@ static void build_view(struct cli *c, const struct nix_view *view, struct nix_st
 	size_t n_entries = 0;
 	struct mount_plan plan = { 0 };
 	struct host_root root;
+	struct gpu_libs gpu;
+	int run_fd = -1;
 	struct slurm_paths keep = { .n = 0 };
 	const char *keep_ptrs[SLURM_PATHS_MAX];
 	int nkeep = 0;
@@ -403,6 +406,8 @@ static void build_view(struct cli *c, const struct nix_view *view, struct nix_st
 	}
 	if (view->hide[0])
 		nkeep = keep_paths(c, &keep, keep_ptrs);
+	if (gpu_libs_find(c->cfg.gpu_libs, c->cfg.gpu_ld_cache, &gpu, &err) < 0)
+		die_nix(err.msg);
 
 	enter_user_namespace();
 	if (host_root_scan(view->mountpoint, &root, &err) < 0 ||
@@ -420,11 +425,16 @@ static void build_view(struct cli *c, const struct nix_view *view, struct nix_st
 					     n_entries, &plan, &err);
 	else
 		rc = mount_plan_user(store->root_fd, view->mountpoint, view->writable, &plan, &err);
+	if (rc == 0)
+		rc = gpu_plan_view(&gpu, &run_fd, &plan, &err); /* before --nix-hide covers them */
 	if (rc == 0 && view->hide[0])
 		rc = mount_plan_hide(view->hide, keep_ptrs, nkeep, &plan, &err);
 	if (rc < 0)
 		die_nix(err.msg);
 	apply_or_die(c, &plan, view->origin);
+	if (run_fd >= 0)
+		close(run_fd);
+	gpu_libs_free(&gpu);
 	closure_view_entries_free(entries, n_entries);
 }
 
