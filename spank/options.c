@@ -58,7 +58,8 @@ static bool came_from_job(enum nix_opt id, const char *arg, int remote)
 		return true;
 	option_env_name(id, name, sizeof(name));
 	env = getenv(name);
-	inherited = !given[id] && env && !from_user_env[id] && (id == NIX_OPT_WRITABLE || !strcmp(env, arg));
+	inherited = !given[id] && env && !from_user_env[id] &&
+		    (id == NIX_OPT_WRITABLE || !strcmp(env, arg));
 	if (!inherited)
 		given[id] = true;
 	return inherited;
@@ -131,6 +132,24 @@ void nix_options_from_user_env(bool before_options)
 	}
 }
 
+/* Is the option's value the one its SLURM_NIX_* variable gave (and not
+ * one the command line put over it)? */
+static bool value_is_user_env(enum nix_opt id)
+{
+	const struct nix_request *req = &nix_plugin.req;
+	const char *env = getenv(user_env_names[id]);
+
+	if (!from_user_env[id] || !env)
+		return false;
+	switch (id) {
+	case NIX_OPT_STORE: return !strcmp(req->store, env);
+	case NIX_OPT_CLOSURE: return !strcmp(req->closure, env);
+	case NIX_OPT_PROFILE: return !strcmp(req->profile, env);
+	case NIX_OPT_HIDE: return !strcmp(req->hide, env);
+	default: return req->writable;
+	}
+}
+
 /* Where an error line's option came from: " (from SLURM_NIX_STORE)" when
  * msg is about an option set by its variable, else "". */
 const char *nix_options_env_hint(const char *msg)
@@ -140,7 +159,7 @@ const char *nix_options_env_hint(const char *msg)
 	for (enum nix_opt id = 0; id < NIX_OPT_COUNT; id++) {
 		size_t len = strlen(nix_opt_name(id));
 
-		if (from_user_env[id] && !strncmp(msg, "--", 2) &&
+		if (value_is_user_env(id) && !strncmp(msg, "--", 2) &&
 		    !strncmp(msg + 2, nix_opt_name(id), len) &&
 		    (msg[2 + len] == '=' || msg[2 + len] == ':')) {
 			snprintf(hint, sizeof(hint), " (from %s)", user_env_names[id]);

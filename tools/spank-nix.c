@@ -461,13 +461,28 @@ static _Noreturn void exec_in_view(struct cli *c, const struct nix_view *view,
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+static volatile pid_t child_pid;
+
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
 /* The parent waits, so that the staging directory can be removed after. */
 static int wait_for(pid_t pid)
 {
+	struct sigaction sa = { .sa_handler = forward_signal };
 	int status;
 
+	child_pid = pid;
 	signal(SIGINT, SIG_IGN);  /* the terminal's go to the child too */
 	signal(SIGQUIT, SIG_IGN);
+	/* kill or a batch system's signals reach only us: pass them on */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return 1;

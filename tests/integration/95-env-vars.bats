@@ -122,3 +122,9 @@ srun --nix-store='~/nix-b' $hello_b"
   run cat "$NIXC_SCRATCH/out/$job.out"
   assert_output_contains "$NIX_GREETING on"
 }
+
+@test "an error in a command-line value overriding a variable does not blame the variable" {
+  assert_refused_before_queueing env SLURM_NIX_STORE='~/nix' srun -N1 --nix-store=/nonexistent/nix true
+  assert_output_contains "nix: --nix-store=/nonexistent/nix"
+  assert_output_not_contains "SLURM_NIX_STORE"
+}

@@ -111,3 +111,13 @@ cli() { run_as_user "$SPANK_NIX_CLI" "$@"; }
   assert_output_contains "nix: spank-nix is disabled on this cluster: plugstack.conf: "
   rm -f "$conf"
 }
+
+@test "run: a signal to spank-nix reaches the command; nothing is left" {
+  run_as_user bash -c "$SPANK_NIX_CLI run --nix-store='~/nix' -- sleep 60 & pid=\$!; sleep 1; kill -TERM \$pid; wait \$pid; echo rc=\$?"
+  assert_output_contains "rc=143"
+  sleep 0.5
+  run pgrep -u "$NIXC_USER" -f "sleep 60"
+  assert_failure
+  run bash -c "find /tmp -maxdepth 1 -name 'spank-nix.*' -user $NIXC_USER"
+  assert_equal "$output" ""
+}
