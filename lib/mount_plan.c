@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gpu_libs.h"
 #include "nix_path.h"
 
 static int plan_add(struct mount_plan *plan, enum mount_op_kind kind,
@@ -265,6 +266,47 @@ int mount_plan_hide(const char *hide_list, const char *const *keep, int nkeep,
 			return -1;
 	}
 	return 0;
+}
+
+/* Kept apart from the store's stages: only nodes with GPU libraries run it. */
+int mount_plan_gpu(const struct gpu_libs *libs, const char *old_run,
+		   const struct host_root *run, struct mount_plan *plan,
+		   struct nix_err *err)
+{
+	static const char *const dirs[2] = { "/run/opengl-driver", "/run/opengl-driver-32" };
+	char target[PATH_MAX * 2];
+	bool need[2] = { false, false };
+
+	for (size_t i = 0; i < libs->n; i++)
+		need[libs->v[i].lib32] = true;
+	if (plan_add(plan, MOUNT_OP_TMPFS, NULL, "/run", -1, false, err) < 0)
+		return -1;
+	for (size_t i = 0; i < run->len; i++) {
+		/* what the host may have there is replaced, not merged */
+		if (!strcmp(run->entries[i].name, "opengl-driver") ||
+		    !strcmp(run->entries[i].name, "opengl-driver-32"))
+			continue;
+		if (plan_mirror_entry(plan, &run->entries[i], old_run, "/run",
+				      MOUNT_OP_RBIND, err) < 0)
+			return -1;
+	}
+	for (int d = 0; d < 2; d++) {
+		if (!need[d])
+			continue;
+		snprintf(target, sizeof(target), "%s/lib", dirs[d]);
+		if (plan_add(plan, MOUNT_OP_MKDIR, NULL, dirs[d], -1, false, err) < 0 ||
+		    plan_add(plan, MOUNT_OP_MKDIR, NULL, target, -1, false, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < libs->n; i++) {
+		snprintf(target, sizeof(target), "%s/lib/%s", dirs[libs->v[i].lib32],
+			 libs->v[i].name);
+		if (plan_add(plan, MOUNT_OP_MKFILE, NULL, target, -1, false, err) < 0 ||
+		    plan_add(plan, MOUNT_OP_BIND, libs->v[i].path, target, -1, false, err) < 0 ||
+		    plan_add(plan, MOUNT_OP_RESTRICT, NULL, target, -1, true, err) < 0)
+			return -1;
+	}
+	return plan_add(plan, MOUNT_OP_RESTRICT, NULL, "/run", -1, true, err);
 }
 
 void mount_op_format(const struct mount_op *op, char *out, size_t outlen)

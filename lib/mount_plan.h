@@ -98,6 +98,16 @@ int mount_plan_user_closure(int store_fd, const char *mountpoint,
 int mount_plan_hide(const char *hide_list, const char *const *keep, int nkeep,
 		    struct mount_plan *plan, struct nix_err *err);
 
+/* GPU driver libraries (gpu_libs.h) at /run/opengl-driver/lib and
+ * /run/opengl-driver-32/lib: /run becomes a tmpfs with each of its entries
+ * (run, from gpu_run_scan) bound back from old_run, a path that still
+ * reaches the old /run once covered ("/proc/self/fd/N" of a directory fd
+ * opened before), and each library bound read-only, nosuid, nodev. */
+struct gpu_libs;
+int mount_plan_gpu(const struct gpu_libs *libs, const char *old_run,
+		   const struct host_root *run, struct mount_plan *plan,
+		   struct nix_err *err);
+
 void mount_plan_free(struct mount_plan *plan);
 
 /* Apply the ops in order; stop at the first failure, naming it in err. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpu_libs.h"
 #include "nix_path.h"
 
 void nix_config_defaults(struct nix_config *cfg)
@@ -15,6 +16,8 @@ void nix_config_defaults(struct nix_config *cfg)
 	cfg->check_on_submit = true;
 	cfg->create_timeout_s = 30;
 	cfg->max_views = 16;
+	strcpy(cfg->gpu_libs, "auto");
+	strcpy(cfg->gpu_ld_cache, "/etc/ld.so.cache");
 }
 
 /* A whole number from min to max, or an error naming the argument. */
@@ -121,6 +124,15 @@ int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
 				return -1;
 		} else if (!strcmp(key, "max_views")) {
 			if (parse_int(key, val, 1, 1024, "a count", &cfg->max_views, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "gpu_libs")) {
+			if (strlen(val) >= sizeof(cfg->gpu_libs))
+				return nix_err_set(err, "gpu_libs: value too long");
+			if (gpu_libs_setting_check(val, err) < 0)
+				return -1;
+			strcpy(cfg->gpu_libs, val);
+		} else if (!strcmp(key, "gpu_ld_cache")) {
+			if (parse_abs_path(key, val, cfg->gpu_ld_cache, err) < 0)
 				return -1;
 		} else {
 			return nix_err_set(err, "unknown plugstack argument '%s'", key);

@@ -23,6 +23,8 @@ struct nix_config {
 	char hide_default[PATH_MAX];  /* host paths hidden by default, "a,b" */
 	int create_timeout_s;         /* bound on building one namespace */
 	int max_views;                /* views (mount namespaces) per job per node */
+	char gpu_libs[PATH_MAX * 2];  /* auto, none or PATH[,PATH...] (gpu_libs.h) */
+	char gpu_ld_cache[PATH_MAX];  /* ldconfig's cache, for gpu_libs=auto */
 };
 
 void nix_config_defaults(struct nix_config *cfg);

@@ -84,6 +84,8 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		.deadline_ms = job->deadline_ms,
 		.pin_path = pin,
 		.npaths = job->npaths,
+		.gpu_libs = job->cfg->gpu_libs,
+		.gpu_ld_cache = job->cfg->gpu_ld_cache,
 	};
 	rc = nix_ns_create(&req, err);
 	if (userns >= 0)

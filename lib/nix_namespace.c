@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "closure_view.h"
+#include "gpu_libs.h"
 #include "nix_clock.h"
 #include "mount_plan.h"
 #include "nix_store.h"
@@ -178,8 +179,9 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	struct nix_store store;
 	struct host_entry *entries = NULL;
 	size_t n_entries = 0;
+	struct gpu_libs gpu = { 0 };
 	struct nix_err err;
-	int rc;
+	int rc, run_fd = -1;
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -206,6 +208,8 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	}
 	if (nix_store_open(view->store, req->ids->uid, &store, &err) < 0)
 		helper_fail(sock, view->origin, err.msg);
+	if (gpu_libs_find(req->gpu_libs, req->gpu_ld_cache, &gpu, &err) < 0)
+		helper_fail(sock, NULL, err.msg);
 	if (view->closure[0]) {
 		char store_dir[PATH_MAX + 8], origin[NIX_LIST_ARG_MAX + 32];
 
@@ -247,10 +251,14 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	else
 		rc = mount_plan_user(store.root_fd, view->mountpoint, view->writable,
 				     &plan, &err);
+	if (rc == 0)
+		rc = gpu_plan_view(&gpu, &run_fd, &plan, &err); /* before --nix-hide covers them */
 	if (rc == 0 && view->hide[0])
 		rc = mount_plan_hide(view->hide, req->keep, req->nkeep, &plan, &err);
 	if (rc < 0 || mount_plan_apply(&plan, &err) < 0)
 		helper_fail(sock, strncmp(err.msg, "hide ", 5) ? view->origin : "--nix-hide", err.msg);
+	if (run_fd >= 0)
+		close(run_fd);
 
 	char ready[32];
 

@@ -51,6 +51,10 @@ struct nix_ns_request {
 	int64_t deadline_ms;     /* nix_clock_ms(): helper killed past it */
 	const char *pin_path;
 	size_t *npaths; /* out, may be NULL: the paths a closure view shows */
+	/* GPU driver libraries for /run/opengl-driver/lib: the site's
+	 * gpu_libs= and gpu_ld_cache= (gpu_libs.h); NULL: none. */
+	const char *gpu_libs;
+	const char *gpu_ld_cache;
 };
 
 /* Build a view and pin it at req->pin_path (created here). Must run as

@@ -31,7 +31,8 @@ static int check_closure(const struct nix_view *view, const struct nix_store *st
 		return 0;
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	if (closure_view_check(store, store_dir, view->closure, &err) < 0) {
-		slurm_error("nix: --nix-closure=%s: %s", nix_quote(nix_plugin.req.closure, q), err.msg);
+		slurm_error("nix: --nix-closure=%s: %s%s", nix_quote(nix_plugin.req.closure, q), err.msg,
+			    nix_options_env_hint("--nix-closure="));
 		return -1;
 	}
 	return 0;
@@ -99,6 +100,10 @@ int nix_client_check(spank_t sp)
 	int rc;
 
 	(void)sp;
+	if (nix_plugin.env_error[0]) {
+		slurm_error("nix: %s", nix_plugin.env_error);
+		return -1;
+	}
 	if (!nix_plugin.config_ok) {
 		if (!nix_plugin.options_used)
 			return 0;
@@ -111,7 +116,7 @@ int nix_client_check(spank_t sp)
 				 pw ? pw->pw_dir : NULL, pw ? pw->pw_name : NULL,
 				 &view, &err);
 	if (rc < 0) {
-		slurm_error("nix: %s", err.msg);
+		slurm_error("nix: %s%s", err.msg, nix_options_env_hint(err.msg));
 		return -1;
 	}
 	if (rc == 1 && check_writable(&view) < 0)
@@ -125,7 +130,7 @@ int nix_client_check(spank_t sp)
 		char origin[sizeof(view.origin)];
 
 		nix_escape(view.origin, origin, sizeof(origin)); /* one line, whatever it holds */
-		slurm_error("nix: %s: %s", origin, err.msg);
+		slurm_error("nix: %s: %s%s", origin, err.msg, nix_options_env_hint(origin));
 		return -1;
 	}
 	warn_missing_hidden(&view);

@@ -18,6 +18,7 @@ struct plugin {
 	char config_error[NIX_ERR_MAX + 32];
 	struct nix_request req;         /* filled by the option callbacks */
 	bool options_used;
+	char env_error[NIX_ERR_MAX];    /* a bad SLURM_NIX_* variable */
 	/* slurmstepd, per task: */
 	struct nix_share share;         /* the step's tasks pass the view */
 	struct nix_ns ns;               /* the view to join, if any */
@@ -34,6 +35,8 @@ extern struct plugin nix_plugin;
 /* options.c */
 int nix_options_register(spank_t sp);
 void nix_options_from_job_env(spank_t sp);
+void nix_options_from_user_env(bool before_options);
+const char *nix_options_env_hint(const char *msg);
 int nix_options_export(spank_t sp);
 
 /* client.c: srun, sbatch, salloc */

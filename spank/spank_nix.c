@@ -4,7 +4,8 @@
  *
  *   srun / sbatch / salloc, as the user          (client.c, options.c)
  *     init            register --nix-store, --nix-writable, --nix-closure,
- *                     --nix-profile and --nix-hide
+ *                     --nix-profile and --nix-hide; SLURM_NIX_* variables
+ *                     become options Slurm reads before the command line
  *     init_post_opt   check the options and the store; refuse bad input
  *                     with one "nix: ..." line before the job is queued
  *   slurmd, as root, once per job per node        (node.c)
@@ -45,6 +46,8 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
 	case S_CTX_ALLOCATOR:
 	case S_CTX_REMOTE:
 		nix_plugin_configure(ac, av);
+		if (spank_context() == S_CTX_LOCAL)
+			nix_options_from_user_env(true); /* srun: before its options */
 		return nix_options_register(sp);
 	default:
 		return 0;
@@ -56,8 +59,10 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 	(void)ac;
 	(void)av;
 	switch (spank_context()) {
-	case S_CTX_LOCAL:
 	case S_CTX_ALLOCATOR:
+		nix_options_from_user_env(false); /* sbatch, salloc: after theirs */
+		return nix_client_check(sp);
+	case S_CTX_LOCAL:
 		return nix_client_check(sp);
 	case S_CTX_REMOTE:
 		nix_options_from_job_env(sp);
