@@ -388,6 +388,16 @@ START_TEST(user_errors_come_back_from_the_helper)
 END_TEST
 
 
+/* The site's defaults with our state dir, and a view of the test store. */
+static void plain_view(struct nix_config *cfg, struct nix_view *v)
+{
+	nix_config_defaults(cfg);
+	strcpy(cfg->state_dir, state_dir);
+	strcpy(v->origin, "--nix-store=test");
+	strcpy(v->store, store_dir);
+	strcpy(v->mountpoint, "/nix");
+}
+
 START_TEST(lock_wait_is_bounded)
 {
 	struct nix_job_dir jd, held;
@@ -462,11 +472,7 @@ START_TEST(helper_is_beyond_the_users_reach)
 	int pipefd[2];
 	pid_t creator = getpid();
 
-	nix_config_defaults(&cfg);
-	strcpy(cfg.state_dir, state_dir);
-	strcpy(v.origin, "--nix-store=test");
-	strcpy(v.store, store_dir);
-	strcpy(v.mountpoint, "/nix");
+	plain_view(&cfg, &v);
 	ck_assert_int_eq(pipe(pipefd), 0);
 	pid_t watcher = fork();
 
@@ -563,11 +569,7 @@ START_TEST(stuck_helper_costs_the_budget_only)
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
 	pid_t creator = getpid();
 
-	nix_config_defaults(&cfg);
-	strcpy(cfg.state_dir, state_dir);
-	strcpy(v.origin, "--nix-store=test");
-	strcpy(v.store, store_dir);
-	strcpy(v.mountpoint, "/nix");
+	plain_view(&cfg, &v);
 	pid_t stopper = fork();
 
 	if (stopper == 0) {
@@ -650,11 +652,7 @@ START_TEST(groups_cannot_be_dropped_in_the_job_namespace)
 	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 44, .ids = &ids,
 			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
 
-	nix_config_defaults(&cfg);
-	strcpy(cfg.state_dir, state_dir);
-	strcpy(v.origin, "--nix-store=test");
-	strcpy(v.store, store_dir);
-	strcpy(v.mountpoint, "/nix");
+	plain_view(&cfg, &v);
 	ck_assert_msg(nix_job_acquire_view(&job, &v, &ns, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(try_to_drop_groups(&ns), 0);
 	nix_ns_close(&ns);
@@ -726,11 +724,7 @@ START_TEST(views_pin_whatever_cpu_made_the_node_namespace)
 		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			_exit(2);
 		run_on_cpu(!newer);
-		nix_config_defaults(&cfg);
-		strcpy(cfg.state_dir, state_dir);
-		strcpy(v.origin, "--nix-store=test");
-		strcpy(v.store, store_dir);
-		strcpy(v.mountpoint, "/nix");
+		plain_view(&cfg, &v);
 		for (uint32_t job = 900; job < 910; job++) {
 			struct nix_job j = { .cfg = &cfg, .node = "node1", .jobid = job, .ids = &ids,
 					     .base_mntns_fd = -1, .deadline_ms = far_deadline() };
