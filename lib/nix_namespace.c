@@ -444,42 +444,51 @@ fail:
 	return -1;
 }
 
-int nix_ns_open_pin(const char *pin_path, uid_t uid, struct nix_ns *ns,
+int nix_ns_from_mnt(int mnt_fd, uid_t uid, const char *what, struct nix_ns *ns,
 		    struct nix_err *err)
 {
 	uid_t owner;
 
 	*ns = (struct nix_ns)NIX_NS_INIT;
-	ns->mnt_fd = open(pin_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (ns->mnt_fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return nix_err_errno(err, errno, "cannot open %s", pin_path);
-	}
-	/* An unmounted pin is an empty file: not a namespace. */
-	if (ioctl(ns->mnt_fd, NS_GET_NSTYPE) != CLONE_NEWNS) {
-		nix_ns_close(ns);
-		return 0;
-	}
+	ns->mnt_fd = mnt_fd;
 	ns->user_fd = ioctl(ns->mnt_fd, NS_GET_USERNS);
 	if (ns->user_fd < 0) {
-		nix_err_errno(err, errno, "cannot get the user namespace of %s", pin_path);
+		nix_err_errno(err, errno, "cannot get the user namespace of %s", what);
 		goto fail;
 	}
 	fcntl(ns->user_fd, F_SETFD, FD_CLOEXEC);
 	if (ioctl(ns->user_fd, NS_GET_OWNER_UID, &owner) < 0) {
-		nix_err_errno(err, errno, "cannot get the owner of %s", pin_path);
+		nix_err_errno(err, errno, "cannot get the owner of %s", what);
 		goto fail;
 	}
 	if (owner != uid) {
 		nix_err_set(err, "%s belongs to uid %u, not to the job's user (uid %u)",
-			    pin_path, (unsigned)owner, (unsigned)uid);
+			    what, (unsigned)owner, (unsigned)uid);
 		goto fail;
 	}
 	return 1;
 fail:
 	nix_ns_close(ns);
 	return -1;
+}
+
+int nix_ns_open_pin(const char *pin_path, uid_t uid, struct nix_ns *ns,
+		    struct nix_err *err)
+{
+	int fd = open(pin_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	*ns = (struct nix_ns)NIX_NS_INIT;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return nix_err_errno(err, errno, "cannot open %s", pin_path);
+	}
+	/* An unmounted pin is an empty file: not a namespace. */
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNS) {
+		close(fd);
+		return 0;
+	}
+	return nix_ns_from_mnt(fd, uid, pin_path, ns, err);
 }
 
 int nix_ns_join(const struct nix_ns *ns, const char *dir, struct nix_err *err)

@@ -63,6 +63,11 @@ int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err);
 
 /* Open a pinned view. Returns 1 with ns filled, 0 if pin_path is missing or
  * pins nothing, -1 on error (e.g. a namespace of another user). */
+/* A view from its mount namespace fd (taken over, closed on error): its
+ * user namespace, which must be uid's. 1, or -1 with err naming `what`. */
+int nix_ns_from_mnt(int mnt_fd, uid_t uid, const char *what, struct nix_ns *ns,
+		    struct nix_err *err);
+
 int nix_ns_open_pin(const char *pin_path, uid_t uid, struct nix_ns *ns,
 		    struct nix_err *err);
 

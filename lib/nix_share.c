@@ -116,28 +116,27 @@ static bool is_namespace(int fd, int type)
 	       ioctl(fd, NS_GET_NSTYPE) == type;
 }
 
-static int check_view(const int *fds, int nfds, uid_t uid, struct nix_ns *ns,
+/* The view's user namespace is derived from its mount namespace, as from
+ * a pin, and must be the job user's and the one that was sent with it. */
+static int check_view(int *fds, int nfds, uid_t uid, struct nix_ns *ns,
 		      struct nix_err *err)
 {
-	uid_t owner;
-	int user;
+	struct nix_err why;
+	struct stat derived, sent;
+	int mnt = fds[1];
 
-	if (nfds != 2 || !is_namespace(fds[0], CLONE_NEWUSER) ||
-	    !is_namespace(fds[1], CLONE_NEWNS))
+	if (nfds != 2 || !is_namespace(fds[0], CLONE_NEWUSER) || !is_namespace(mnt, CLONE_NEWNS))
 		return nix_err_set(err, "the step's first task sent something else than a view");
-	/* the mount namespace's own user namespace, owned by the job's user */
-	user = ioctl(fds[1], NS_GET_USERNS);
-	if (user < 0)
-		return nix_err_errno(err, errno, "cannot check the view's user namespace");
-	struct stat a, b;
-	bool same = fstat(user, &a) == 0 && fstat(fds[0], &b) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev;
-
-	close(user);
-	if (!same || ioctl(fds[0], NS_GET_OWNER_UID, &owner) < 0 || owner != uid)
+	fds[1] = -1; /* nix_ns_from_mnt has it now */
+	if (nix_ns_from_mnt(mnt, uid, "the view passed by the step's first task", ns, &why) < 0)
+		return nix_err_set(err, "the view passed by the step's first task is not the job user's (%s)",
+				   why.msg);
+	if (fstat(ns->user_fd, &derived) < 0 || fstat(fds[0], &sent) < 0 ||
+	    derived.st_ino != sent.st_ino || derived.st_dev != sent.st_dev) {
+		nix_ns_close(ns);
 		return nix_err_set(err, "the view passed by the step's first task is not the job user's");
-	ns->user_fd = fds[0];
-	ns->mnt_fd = fds[1];
+	}
+	close(fds[0]);
 	return 1;
 }
 
@@ -182,6 +181,7 @@ int nix_share_receive(const struct nix_share *share, uid_t uid, int64_t deadline
 		rc = nix_err_set(err, "the step's first task sent something else than a view");
 	if (rc < 0)
 		for (int i = 0; i < nfds; i++)
-			close(fds[i]);
+			if (fds[i] >= 0)
+				close(fds[i]);
 	return rc;
 }
