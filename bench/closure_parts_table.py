@@ -1,24 +1,15 @@
 #!/usr/bin/env python3
 """bench/closure_parts_table.py RAW ROUNDS: the table of bench/closure-parts
 (markdown) from its raw lines "N BUILD ROUND PART ms" (BUILD new or old)."""
-import statistics
 import sys
+
+from stats import quart
 
 raw, rounds = sys.argv[1], sys.argv[2]
 d = {}
 for line in open(raw):
     n, b, r, part, v = line.split()
     d.setdefault((int(n), b), {}).setdefault(part, {})[int(r)] = float(v)
-
-
-def quart(vals):
-    s = sorted(vals)
-    if not s:
-        return None
-    if len(s) < 4:
-        return statistics.median(s), s[0], s[-1]
-    q = statistics.quantiles(s, n=4, method="inclusive")
-    return q[1], q[0], q[2]
 
 
 def cell(vals, digits=1):

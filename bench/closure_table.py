@@ -15,6 +15,8 @@ same round) before taking the median, so it carries its own spread."""
 import statistics
 import sys
 
+from stats import quart
+
 raw, samples, later, sizes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split()
 first, lat, floor, fails = {}, {}, {}, {}
 for line in open(raw):
@@ -33,17 +35,6 @@ for line in open(raw):
         floor.setdefault(mode, {})[r] = float(v)
 # one value per round for later steps: the median of that allocation's
 later_r = {m: {r: statistics.median(v) for r, v in d.items()} for m, d in lat.items()}
-
-
-def quart(vals):
-    """median, first and third quartile (None if no values)"""
-    s = sorted(vals)
-    if not s:
-        return None
-    if len(s) < 4:
-        return statistics.median(s), s[0], s[-1]
-    q = statistics.quantiles(s, n=4, method="inclusive")
-    return q[1], q[0], q[2]
 
 
 def cell(vals, sign=False, bold=False, digits=1):

@@ -9,8 +9,9 @@ min to max, below 4 rounds) in parentheses; a ratio is computed per round
 (spank-nix over bare in the same round) before taking its median, so it
 carries its own spread, and a target counts as met only when the spread
 shows it (see verdict())."""
-import statistics
 import sys
+
+from stats import quart
 
 raw, reps, pp_reps, ar_reps, first_reps = sys.argv[1], *sys.argv[2:6]
 tpn = sys.argv[6] if len(sys.argv) > 6 else None
@@ -34,17 +35,6 @@ for line in open(raw):
 
 def num(v):
     return None if v is None or v in BAD else float(v)
-
-
-def quart(vals):
-    """median, and the quartiles (min and max below 4 values), or None"""
-    s = sorted(v for v in vals if v is not None)
-    if not s:
-        return None
-    if len(s) < 4:
-        return statistics.median(s), s[0], s[-1]
-    q = statistics.quantiles(s, n=4, method="inclusive")
-    return q[1], q[0], q[2]
 
 
 def cell(vals, digits=1, bold=False):
