@@ -18,6 +18,27 @@ void nix_config_defaults(struct nix_config *cfg)
 	cfg->max_views = 16;
 	strcpy(cfg->gpu_libs, "auto");
 	strcpy(cfg->gpu_ld_cache, "/etc/ld.so.cache");
+	cfg->userns = NIX_USERNS_AUTO; /* default userns=auto */
+}
+
+static const char *const userns_names[] = {
+	[NIX_USERNS_AUTO] = "auto", [NIX_USERNS_ALWAYS] = "always", [NIX_USERNS_NEVER] = "never",
+};
+
+const char *nix_userns_mode_name(enum nix_userns_mode mode)
+{
+	return mode <= NIX_USERNS_NEVER ? userns_names[mode] : "?";
+}
+
+static int parse_userns(const char *val, enum nix_userns_mode *out, struct nix_err *err)
+{
+	for (int m = NIX_USERNS_AUTO; m <= NIX_USERNS_NEVER; m++) {
+		if (!strcmp(val, userns_names[m])) {
+			*out = (enum nix_userns_mode)m;
+			return 0;
+		}
+	}
+	return nix_err_set(err, "userns=%s: expected auto, always or never", val);
 }
 
 /* A whole number from min to max, or an error naming the argument. */
@@ -133,6 +154,9 @@ int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
 			strcpy(cfg->gpu_libs, val);
 		} else if (!strcmp(key, "gpu_ld_cache")) {
 			if (parse_abs_path(key, val, cfg->gpu_ld_cache, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "userns")) {
+			if (parse_userns(val, &cfg->userns, err) < 0)
 				return -1;
 		} else {
 			return nix_err_set(err, "unknown plugstack argument '%s'", key);

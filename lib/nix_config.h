@@ -12,6 +12,12 @@
 
 #define NIX_MAX_ALLOWED_STORES 16
 
+/* Whether a view gets a user namespace (userns=): always (the kernel must
+ * allow unprivileged ones), never (root builds the view in a mount namespace
+ * of the initial user namespace), auto (always, and never where the kernel
+ * refuses a user namespace). */
+enum nix_userns_mode { NIX_USERNS_AUTO, NIX_USERNS_ALWAYS, NIX_USERNS_NEVER };
+
 struct nix_config {
 	char mountpoint[PATH_MAX];    /* where the store appears; "/nix" */
 	char state_dir[PATH_MAX];     /* root-only pins and locks; "/run/spank-nix" */
@@ -25,9 +31,13 @@ struct nix_config {
 	int max_views;                /* views (mount namespaces) per job per node */
 	char gpu_libs[PATH_MAX * 2];  /* auto, none or PATH[,PATH...] (gpu_libs.h) */
 	char gpu_ld_cache[PATH_MAX];  /* ldconfig's cache, for gpu_libs=auto */
+	enum nix_userns_mode userns;  /* userns=auto|always|never; "auto" */
 };
 
 void nix_config_defaults(struct nix_config *cfg);
+
+/* "auto", "always" or "never". */
+const char *nix_userns_mode_name(enum nix_userns_mode mode);
 
 /* Parse "key=value" arguments over the defaults. An unknown key or a bad
  * value is an error naming the argument. */

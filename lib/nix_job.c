@@ -11,8 +11,10 @@
 
 #include "nix_state.h"
 
-/* The job's user namespace, from any view pinned so far: -1 if none. */
-static int job_userns(const struct nix_job_dir *jd, uid_t uid)
+/* The job's user namespace, from any view pinned so far: -1 if none, or
+ * if its views have none (*no_userns: a later view must not make one
+ * either, so that all of the job's tasks share the initial one). */
+static int job_userns(const struct nix_job_dir *jd, uid_t uid, bool *no_userns)
 {
 	DIR *d = opendir(jd->path);
 	struct dirent *de;
@@ -29,9 +31,14 @@ static int job_userns(const struct nix_job_dir *jd, uid_t uid)
 			continue;
 		snprintf(pin, sizeof(pin), "%s/%s", jd->path, de->d_name);
 		if (nix_ns_open_pin(pin, uid, &ns, NULL) == 1) {
-			fd = ns.user_fd;
-			ns.user_fd = -1;
+			*no_userns = ns.no_userns;
+			if (!ns.no_userns) {
+				fd = ns.user_fd;
+				ns.user_fd = -1;
+			}
 			nix_ns_close(&ns);
+			if (*no_userns)
+				break;
 		}
 	}
 	closedir(d);
@@ -72,7 +79,9 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		goto out;
 	}
 
-	userns = job_userns(&jd, job->ids->uid);
+	bool no_userns = false;
+
+	userns = job_userns(&jd, job->ids->uid, &no_userns);
 	struct nix_ns_request req = {
 		.view = view,
 		.ids = job->ids,
@@ -86,6 +95,8 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		.npaths = job->npaths,
 		.gpu_libs = job->cfg->gpu_libs,
 		.gpu_ld_cache = job->cfg->gpu_ld_cache,
+		.userns = no_userns ? NIX_USERNS_NEVER : job->cfg->userns,
+		.userns_refused = job->userns_refused,
 	};
 	rc = nix_ns_create(&req, err);
 	if (userns >= 0)

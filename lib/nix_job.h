@@ -30,6 +30,9 @@ struct nix_job {
 	 * pinned), and how many store paths a closure view shows */
 	bool *built;
 	size_t *npaths;
+	/* out, may be NULL: the errno with which the kernel refused a user
+	 * namespace when userns=auto built this view without one, else 0 */
+	int *userns_refused;
 };
 
 /* Returns 0 with ns open on the view's namespaces (reused or built), -1

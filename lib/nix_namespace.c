@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/fsuid.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,6 +170,78 @@ static int make_pinnable(uint64_t pinner_id)
 	return rc;
 }
 
+/* The errnos with which a kernel refuses an unprivileged user namespace:
+ * EPERM (AppArmor, seccomp, kernel.unprivileged_userns_clone=0), ENOSPC
+ * (user.max_user_namespaces=0), EACCES, EINVAL (built without them, or
+ * user_namespace.enable=0 on RHEL 7). */
+static bool userns_refused(int e)
+{
+	return e == EPERM || e == ENOSPC || e == EACCES || e == EINVAL;
+}
+
+/* Without a user namespace the view's mounts must be root's: take root's
+ * capabilities back (the saved uid is 0) but keep the user's file rights,
+ * fsuid and fsgid, so that every path the view's plan looks up or creates
+ * is reached as the user, as it is inside a user namespace. */
+static int mount_as_root_with_user_files(const struct nix_ids *ids, pid_t creator)
+{
+	if (setresuid(-1, 0, -1) < 0)
+		return -1;
+	setfsuid(ids->uid); /* also drops CAP_DAC_OVERRIDE & co. */
+	setfsgid(ids->gid);
+	if ((uid_t)setfsuid(-1) != ids->uid || (gid_t)setfsgid(-1) != ids->gid)
+		return -1;
+	/* The kernel reset both at the change of ids. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return -1;
+	if (getppid() != creator)
+		_exit(1);
+	return 0;
+}
+
+/* Create, join or skip the user namespace: the step between the opens made
+ * as the user and the view's mounts. Leaves the helper in a new mount
+ * namespace where it may mount: inside the job's user namespace as its
+ * owner, or (userns=never, or auto where the kernel refuses one) in the
+ * initial user namespace with root's capabilities and the user's file
+ * rights. Returns the errno auto fell back on, 0 otherwise. */
+static int enter_view_namespaces(int sock, const struct nix_ns_request *req, pid_t creator)
+{
+	struct nix_err err;
+	int refused = 0;
+	char c;
+
+	if (req->join_userns_fd >= 0) {
+		if (setns(req->join_userns_fd, CLONE_NEWUSER) < 0 ||
+		    unshare(CLONE_NEWNS) < 0) {
+			nix_err_errno(&err, errno, "cannot enter the job's user namespace");
+			helper_fail(sock, NULL, err.msg);
+		}
+		return 0;
+	}
+	if (req->userns != NIX_USERNS_NEVER) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0) {
+			send_msg(sock, MSG_NEED_MAPS, NULL);
+			if (recv(sock, &c, 1, 0) != 1 || c != MSG_MAPS_DONE)
+				_exit(1);
+			return 0;
+		}
+		refused = errno;
+		if (req->userns == NIX_USERNS_ALWAYS || !userns_refused(refused)) {
+			nix_err_errno(&err, refused, "cannot create a user namespace%s",
+				      userns_refused(refused) ? " (the kernel refuses them on this node: "
+				      "the site may set userns=auto or userns=never)" : "");
+			helper_fail(sock, NULL, err.msg);
+		}
+	}
+	if (mount_as_root_with_user_files(req->ids, creator) < 0 || unshare(CLONE_NEWNS) < 0) {
+		nix_err_errno(&err, errno, "cannot make the view's mount namespace as root");
+		helper_fail(sock, NULL, err.msg);
+	}
+	return refused;
+}
+
 /* The helper: runs in a fresh process forked by nix_ns_create. */
 static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 				   pid_t creator, uint64_t pinner_id)
@@ -181,7 +254,7 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	size_t n_entries = 0;
 	struct gpu_libs gpu = { 0 };
 	struct nix_err err;
-	int rc, run_fd = -1;
+	int rc, run_fd = -1, refused;
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -220,21 +293,7 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 			helper_fail(sock, origin, err.msg);
 	}
 
-	if (req->join_userns_fd >= 0) {
-		if (setns(req->join_userns_fd, CLONE_NEWUSER) < 0 ||
-		    unshare(CLONE_NEWNS) < 0) {
-			nix_err_errno(&err, errno, "cannot enter the job's user namespace");
-			helper_fail(sock, NULL, err.msg);
-		}
-	} else {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
-			nix_err_errno(&err, errno, "cannot create a user namespace (is user.max_user_namespaces 0?)");
-			helper_fail(sock, NULL, err.msg);
-		}
-		send_msg(sock, MSG_NEED_MAPS, NULL);
-		if (recv(sock, &c, 1, 0) != 1 || c != MSG_MAPS_DONE)
-			_exit(1);
-	}
+	refused = enter_view_namespaces(sock, req, creator);
 	if (make_pinnable(pinner_id) < 0)
 		helper_fail(sock, NULL, "no CPU of this task makes a mount namespace the kernel "
 			    "lets the node pin (namespace ids per CPU; see README)");
@@ -260,9 +319,10 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	if (run_fd >= 0)
 		close(run_fd);
 
-	char ready[32];
+	char ready[48];
 
-	snprintf(ready, sizeof(ready), "%zu", n_entries); /* for slurmd's log */
+	/* for slurmd's log: the paths shown, and what auto fell back on */
+	snprintf(ready, sizeof(ready), "%zu %d", n_entries, refused);
 	send_msg(sock, MSG_READY, ready);
 	/* Stay until pinned: the creator closes its end when done. */
 	while (recv(sock, &c, 1, 0) > 0)
@@ -425,8 +485,14 @@ int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
 			continue;
 		}
 		if (msg[0] == MSG_READY) {
+			char *end;
+			size_t paths = strtoul(msg + 1, &end, 10);
+			int refused = (int)strtol(end, NULL, 10);
+
 			if (req->npaths)
-				*req->npaths = strtoul(msg + 1, NULL, 10);
+				*req->npaths = paths;
+			if (req->userns_refused)
+				*req->userns_refused = refused;
 			break;
 		}
 	}
@@ -444,6 +510,15 @@ fail:
 	return -1;
 }
 
+/* fd is the user namespace this process is in. */
+static bool is_own_userns(int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int nix_ns_from_mnt(int mnt_fd, uid_t uid, const char *what, struct nix_ns *ns,
 		    struct nix_err *err)
 {
@@ -457,6 +532,12 @@ int nix_ns_from_mnt(int mnt_fd, uid_t uid, const char *what, struct nix_ns *ns,
 		goto fail;
 	}
 	fcntl(ns->user_fd, F_SETFD, FD_CLOEXEC);
+	/* Built without a user namespace (root's, in the initial one): only
+	 * root, in task_init_privileged, can join it. */
+	if (is_own_userns(ns->user_fd)) {
+		ns->no_userns = true;
+		return 1;
+	}
 	if (ioctl(ns->user_fd, NS_GET_OWNER_UID, &owner) < 0) {
 		nix_err_errno(err, errno, "cannot get the owner of %s", what);
 		goto fail;
@@ -496,7 +577,7 @@ int nix_ns_join(const struct nix_ns *ns, const char *dir, struct nix_err *err)
 	char cwd[PATH_MAX];
 	bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 
-	if (setns(ns->user_fd, CLONE_NEWUSER) < 0)
+	if (!ns->no_userns && setns(ns->user_fd, CLONE_NEWUSER) < 0)
 		return nix_err_errno(err, errno, "cannot join the job's user namespace");
 	if (setns(ns->mnt_fd, CLONE_NEWNS) < 0)
 		return nix_err_errno(err, errno, "cannot join the job's mount namespace");

@@ -22,6 +22,7 @@ struct plugin {
 	/* slurmstepd, per task: */
 	struct nix_share share;         /* the step's tasks pass the view */
 	struct nix_ns ns;               /* the view to join, if any */
+	bool joined_as_root;            /* a view without a user namespace, joined */
 	char profile[NIX_LIST_ARG_MAX]; /* the view's --nix-profile, resolved */
 	bool closure_view;              /* a --nix-closure view: /nix/store only */
 	char writer[320];               /* --nix-writable: "job J on node N" */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -246,6 +247,38 @@ static void log_view_built(const struct job_user *u, const char *node,
 		   paths, (long long)ms);
 }
 
+/* userns=auto fell back: said once per node in slurmd's log (a marker in
+ * the state dir, root's), not once per job. */
+static void log_userns_fallback(const char *node, int refused)
+{
+	char marker[PATH_MAX + 300];
+	int fd;
+
+	snprintf(marker, sizeof(marker), "%s/userns-refused.%s", nix_plugin.cfg.state_dir, node);
+	fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return;
+	if (fd >= 0)
+		close(fd);
+	slurm_info("nix: node %s: the kernel refuses user namespaces (%s): views are built "
+		   "as root (userns=never)", node, strerror(refused));
+}
+
+/* A view without a user namespace is root's to join: here, before Slurm
+ * drops privileges, which it then does inside the view, going to the
+ * job's working directory there. no_new_privs: no set-user-ID program
+ * gains anything in a view whose /nix (or hidden paths) the user chose. */
+static int join_as_root(struct nix_err *err)
+{
+	if (nix_ns_join(&nix_plugin.ns, "/", err) < 0)
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return nix_err_errno(err, errno, "cannot set no_new_privs");
+	nix_ns_close(&nix_plugin.ns);
+	nix_plugin.joined_as_root = true;
+	return 0;
+}
+
 static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t nodelen)
 {
 	int64_t started_ms = nix_clock_ms();
@@ -255,7 +288,7 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 	struct stat st;
 	bool built = false;
 	size_t npaths = 0;
-	int rc;
+	int rc, refused = 0;
 
 	if (!nix_plugin.config_ok) {
 		if (nix_plugin.options_used)
@@ -320,16 +353,21 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 		.cfg = &nix_plugin.cfg, .node = node, .jobid = u.jobid, .ids = &ids,
 		.base_mntns_fd = -1, .keep = keep_ptrs, .nkeep = keep.n,
 		.deadline_ms = started_ms + 1000LL * nix_plugin.cfg.create_timeout_s,
-		.built = &built, .npaths = &npaths,
+		.built = &built, .npaths = &npaths, .userns_refused = &refused,
 	};
 	if (acquire_step_view(sp, &job, &view, &err) < 0) {
 		if (is_default)
 			default_store_unusable(&view, err.msg, true);
 		else
 			task_fail("%s", err.msg);
-	} else if (built) {
-		log_view_built(&u, node, &view, npaths, nix_clock_ms() - started_ms);
+		return 0;
 	}
+	if (refused)
+		log_userns_fallback(node, refused);
+	if (built)
+		log_view_built(&u, node, &view, npaths, nix_clock_ms() - started_ms);
+	if (nix_plugin.ns.no_userns && join_as_root(&err) < 0)
+		task_fail("%s", err.msg);
 	return 0;
 }
 
@@ -457,9 +495,10 @@ int nix_task_enter(spank_t sp)
 	}
 	if (nix_plugin.task_warning[0] && is_first_task(sp))
 		dprintf(STDERR_FILENO, "nix: warning: %s\n", nix_plugin.task_warning);
-	if (nix_plugin.ns.mnt_fd < 0)
+	if (nix_plugin.ns.mnt_fd < 0 && !nix_plugin.joined_as_root)
 		return 0;
-	if (nix_ns_join(&nix_plugin.ns, dir_only_in_view(sp, pwd, sizeof(pwd)), &err) < 0) {
+	if (!nix_plugin.joined_as_root &&
+	    nix_ns_join(&nix_plugin.ns, dir_only_in_view(sp, pwd, sizeof(pwd)), &err) < 0) {
 		slurm_error("nix: %s", err.msg);
 		rc = -1;
 	} else if (hold_store_lock() < 0) {

@@ -1,0 +1,256 @@
+/* userns=auto|always|never: the plugstack setting, and views built without
+ * a user namespace on the real kernel (root builds them in the initial user
+ * namespace; auto falls back to that where the kernel refuses one, which a
+ * seccomp filter makes it do here, in one process tree only). Needs root:
+ * fails (never skips) without. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../no-userns/deny_userns.h"
+#include "check_main.h"
+#include "nix_clock.h"
+#include "nix_config.h"
+#include "nix_job.h"
+#include "nix_state.h"
+
+#define USER_ID 65534 /* nobody */
+
+static char top[64], store_dir[128], state_dir[128];
+
+static void sh(const char *fmt, const char *arg)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), fmt, arg, arg, arg);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(userns_setting_parses_and_defaults_to_auto)
+{
+	struct nix_config cfg;
+	struct nix_err err;
+	char *never[] = { "userns=never" }, *always[] = { "userns=always" };
+	char *autom[] = { "userns=auto" }, *bad[] = { "userns=off" }, *empty[] = { "userns=" };
+
+	nix_config_defaults(&cfg);
+	ck_assert_int_eq(cfg.userns, NIX_USERNS_AUTO);
+	ck_assert_str_eq(nix_userns_mode_name(cfg.userns), "auto");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, never, &err), 0);
+	ck_assert_int_eq(cfg.userns, NIX_USERNS_NEVER);
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, always, &err), 0);
+	ck_assert_int_eq(cfg.userns, NIX_USERNS_ALWAYS);
+	ck_assert_str_eq(nix_userns_mode_name(cfg.userns), "always");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, autom, &err), 0);
+	ck_assert_int_eq(cfg.userns, NIX_USERNS_AUTO);
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, bad, &err), -1);
+	ck_assert_str_eq(err.msg, "userns=off: expected auto, always or never");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, empty, &err), -1);
+	ck_assert_str_eq(err.msg, "userns=: expected auto, always or never");
+}
+END_TEST
+
+static void make_top(void)
+{
+	ck_assert_msg(geteuid() == 0, "test_userns must run as root");
+	strcpy(top, "/tmp/spank-nix-userns-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(top));
+	chmod(top, 0755);
+	snprintf(store_dir, sizeof(store_dir), "%s/nix", top);
+	snprintf(state_dir, sizeof(state_dir), "%s/state", top);
+	sh("mkdir -p %s/nix/store/abc-hello && echo hi > %s/nix/store/abc-hello/greeting", top);
+	/* a set-user-ID root program in the user's store: nosuid makes it plain */
+	sh("cp /usr/bin/id %s/nix/store/abc-hello/id && chown -R 65534:65534 %s/nix && chmod 755 %s/nix", top);
+	sh("chown 0:0 %s/nix/store/abc-hello/id && chmod 4755 %s/nix/store/abc-hello/id", top);
+}
+
+static void remove_top(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "findmnt -rno TARGET | grep '^%s' | sort -r | xargs -r umount -l; rm -rf %s",
+		 top, top);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void view_of_test_store(struct nix_config *cfg, struct nix_view *v,
+			       enum nix_userns_mode mode)
+{
+	nix_config_defaults(cfg);
+	strcpy(cfg->state_dir, state_dir);
+	cfg->userns = mode;
+	strcpy(v->origin, "--nix-store=test");
+	strcpy(v->store, store_dir);
+	strcpy(v->mountpoint, "/nix");
+}
+
+static ino_t ino_of(int fd)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+static ino_t own_userns(void)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat("/proc/self/ns/user", &st), 0);
+	return st.st_ino;
+}
+
+/* In a child: join as root (what task_init_privileged does), drop to the
+ * user as Slurm does, then look. 0 when the view is what never promises. */
+static int join_as_root_and_look(const struct nix_ns *ns)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct nix_err err;
+		struct statvfs vfs;
+		struct stat st;
+
+		if (nix_ns_join(ns, "/", &err) < 0) {
+			fprintf(stderr, "join: %s\n", err.msg);
+			_exit(10);
+		}
+		if (setgroups(0, NULL) || setresgid(USER_ID, USER_ID, USER_ID) ||
+		    setresuid(USER_ID, USER_ID, USER_ID))
+			_exit(11);
+		if (access("/nix/store/abc-hello/greeting", R_OK))
+			_exit(12);
+		if (statvfs("/nix/store", &vfs) ||
+		    (vfs.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV)) != (ST_RDONLY | ST_NOSUID | ST_NODEV))
+			_exit(13);
+		if (stat("/etc/passwd", &st) || st.st_uid != 0)
+			_exit(14); /* real owners, no nobody */
+		if (open("/nix/store/new", O_CREAT | O_WRONLY, 0644) >= 0 || errno != EROFS)
+			_exit(15);
+		/* the set-user-ID root program in the store runs as the user */
+		if (system("test \"$(/nix/store/abc-hello/id -u)\" = 65534"))
+			_exit(16);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+START_TEST(never_builds_the_view_in_the_initial_user_namespace)
+{
+	struct nix_config cfg;
+	struct nix_view v = { 0 }, rw;
+	struct nix_ns ns1, ns2, ns3;
+	struct nix_err err;
+	gid_t groups[] = { USER_ID };
+	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
+	int refused = -1;
+	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 51, .ids = &ids,
+			       .base_mntns_fd = -1, .deadline_ms = nix_clock_ms() + 30000,
+			       .userns_refused = &refused };
+
+	view_of_test_store(&cfg, &v, NIX_USERNS_NEVER);
+	ck_assert_msg(nix_job_acquire_view(&job, &v, &ns1, &err) == 0, "%s", err.msg);
+	ck_assert(ns1.no_userns);
+	ck_assert_int_eq(refused, 0);
+	ck_assert_int_eq(ino_of(ns1.user_fd), own_userns());
+	ck_assert_int_eq(join_as_root_and_look(&ns1), 0);
+
+	/* a later step finds the same pinned view */
+	ck_assert_int_eq(nix_job_acquire_view(&job, &v, &ns2, &err), 0);
+	ck_assert(ns2.no_userns);
+	ck_assert_int_eq(ino_of(ns1.mnt_fd), ino_of(ns2.mnt_fd));
+
+	/* another view of the same job: no user namespace either, even if the
+	 * site's setting changed meanwhile (all tasks share the initial one) */
+	rw = v;
+	rw.writable = true;
+	cfg.userns = NIX_USERNS_ALWAYS;
+	ck_assert_msg(nix_job_acquire_view(&job, &rw, &ns3, &err) == 0, "%s", err.msg);
+	ck_assert(ns3.no_userns);
+	ck_assert_int_ne(ino_of(ns1.mnt_fd), ino_of(ns3.mnt_fd));
+
+	nix_ns_close(&ns1);
+	nix_ns_close(&ns2);
+	nix_ns_close(&ns3);
+	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 51, &err), 0);
+}
+END_TEST
+
+/* In a child where the kernel refuses user namespaces: build a view with
+ * mode; 0 built without one (auto), 1 refused with the expected line. */
+static int build_where_userns_are_refused(enum nix_userns_mode mode, uint32_t jobid)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct nix_config cfg;
+		struct nix_view v = { 0 };
+		struct nix_ns ns;
+		struct nix_err err;
+		struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
+		int refused = 0;
+		struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = jobid, .ids = &ids,
+				       .base_mntns_fd = -1, .deadline_ms = nix_clock_ms() + 30000,
+				       .userns_refused = &refused };
+
+		if (deny_user_namespaces() < 0)
+			_exit(20);
+		view_of_test_store(&cfg, &v, mode);
+		if (nix_job_acquire_view(&job, &v, &ns, &err) < 0) {
+			fprintf(stderr, "refused: %s\n", err.msg);
+			_exit(strstr(err.msg, "cannot create a user namespace") &&
+			      strstr(err.msg, "Operation not permitted") &&
+			      strstr(err.msg, "userns=auto") ? 1 : 21);
+		}
+		if (!ns.no_userns || refused != EPERM)
+			_exit(22);
+		_exit(join_as_root_and_look(&ns) == 0 ? 0 : 23);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+START_TEST(auto_falls_back_where_the_kernel_refuses)
+{
+	struct nix_err err;
+
+	ck_assert_int_eq(build_where_userns_are_refused(NIX_USERNS_AUTO, 52), 0);
+	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 52, &err), 0);
+}
+END_TEST
+
+START_TEST(always_fails_where_the_kernel_refuses)
+{
+	struct nix_err err;
+
+	ck_assert_int_eq(build_where_userns_are_refused(NIX_USERNS_ALWAYS, 53), 1);
+	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 53, &err), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("userns");
+	TCase *tc = tcase_create("userns");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, userns_setting_parses_and_defaults_to_auto);
+	tcase_add_test(tc, never_builds_the_view_in_the_initial_user_namespace);
+	tcase_add_test(tc, auto_falls_back_where_the_kernel_refuses);
+	tcase_add_test(tc, always_fails_where_the_kernel_refuses);
+	tcase_add_unchecked_fixture(tc, make_top, remove_top);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
