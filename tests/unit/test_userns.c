@@ -187,6 +187,28 @@ START_TEST(never_builds_the_view_in_the_initial_user_namespace)
 }
 END_TEST
 
+/* Root mounts, but every path is looked up with the user's rights: a
+ * --nix-hide below a directory only root may enter fails as it does in a
+ * user namespace (root's own lookup would reach it). */
+START_TEST(never_looks_paths_up_with_the_users_rights)
+{
+	struct nix_config cfg;
+	struct nix_view v = { 0 };
+	struct nix_ns ns;
+	struct nix_err err;
+	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
+	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 54, .ids = &ids,
+			       .base_mntns_fd = -1, .deadline_ms = nix_clock_ms() + 30000 };
+
+	sh("mkdir -p %s/private/secret && chmod 700 %s/private", top);
+	view_of_test_store(&cfg, &v, NIX_USERNS_NEVER);
+	snprintf(v.hide, sizeof(v.hide), "%s/private/secret", top);
+	ck_assert_int_eq(nix_job_acquire_view(&job, &v, &ns, &err), -1);
+	ck_assert_msg(strstr(err.msg, "Permission denied"), "%s", err.msg);
+	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 54, &err), 0);
+}
+END_TEST
+
 /* In a child where the kernel refuses user namespaces: build a view with
  * mode; 0 built without one (auto), 1 refused with the expected line. */
 static int build_where_userns_are_refused(enum nix_userns_mode mode, uint32_t jobid)
@@ -248,6 +270,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, userns_setting_parses_and_defaults_to_auto);
 	tcase_add_test(tc, never_builds_the_view_in_the_initial_user_namespace);
+	tcase_add_test(tc, never_looks_paths_up_with_the_users_rights);
 	tcase_add_test(tc, auto_falls_back_where_the_kernel_refuses);
 	tcase_add_test(tc, always_fails_where_the_kernel_refuses);
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);
