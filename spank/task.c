@@ -266,11 +266,13 @@ static void log_userns_fallback(const char *node, int refused)
 
 /* A view without a user namespace is root's to join: here, before Slurm
  * drops privileges, which it then does inside the view, going to the
- * job's working directory there. no_new_privs: no set-user-ID program
- * gains anything in a view whose /nix (or hidden paths) the user chose. */
+ * job's working directory there (one only the view has included). Back to
+ * our directory first: one the view hides fails the task with its name,
+ * as in a user namespace. no_new_privs: no set-user-ID program gains
+ * anything in a view whose /nix (or hidden paths) the user chose. */
 static int join_as_root(struct nix_err *err)
 {
-	if (nix_ns_join(&nix_plugin.ns, "/", err) < 0)
+	if (nix_ns_join(&nix_plugin.ns, NULL, err) < 0)
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return nix_err_errno(err, errno, "cannot set no_new_privs");

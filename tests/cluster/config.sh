@@ -60,13 +60,16 @@ fi
 NIXC_DEBUG=${NIXC_DEBUG:-debug}
 # Extra lines appended verbatim to slurm.conf (newline separated).
 NIXC_EXTRA_CONF=${NIXC_EXTRA_CONF:-}
+# Node numbers (1 2 ...) whose slurmd is refused user namespaces (seccomp,
+# tests/no-userns/no-userns.c), as on a node with user.max_user_namespaces=0.
+NIXC_NO_USERNS_NODES=${NIXC_NO_USERNS_NODES:-}
 
 # The settings a running cluster was started with (saved by `cluster up`)
 # win over the environment, so that `down`, `status`, `as-user` and the tests
 # see the cluster as it is. NIXC_NAME/NIXC_DIR select the cluster.
 NIXC_SETTINGS_VARS="NIXC_NODES NIXC_CPUS NIXC_USER NIXC_HOME NIXC_BRIDGE NIXC_SUBNET
   NIXC_CTLD_PORT NIXC_SLURMD_PORT NIXC_SRUN_PORT_RANGE NIXC_PLUGIN NIXC_PLUGIN_ARGS
-  NIXC_PLUGIN_MODE NIXC_JOB_CONTAINER NIXC_NS_FLAGS NIXC_PROLOG_FLAGS NIXC_PROCTRACK NIXC_DEBUG NIXC_EXTRA_CONF"
+  NIXC_PLUGIN_MODE NIXC_JOB_CONTAINER NIXC_NS_FLAGS NIXC_PROLOG_FLAGS NIXC_PROCTRACK NIXC_DEBUG NIXC_EXTRA_CONF NIXC_NO_USERNS_NODES"
 if [ -z "${NIXC_IGNORE_SAVED:-}" ] && [ -r "$NIXC_DIR/run/settings" ]; then
   # shellcheck disable=SC1091
   . "$NIXC_DIR/run/settings"
