@@ -7,7 +7,10 @@
  * job's lock and opening the pin in turn (64 tasks: 63 fewer). A message is
  * never trusted more than the task that got it: the fds must be namespaces
  * of the job's user (a user who ptraces a sibling after it dropped root
- * could send one, but only of their own). */
+ * could send one, but only of their own), or a mount namespace of the
+ * siblings' own user namespace, a view built without one (userns=never):
+ * such an fd the user can only have from their own processes, whose
+ * namespaces root's sibling then joins for them. */
 #ifndef SPANK_NIX_SHARE_H
 #define SPANK_NIX_SHARE_H
 
