@@ -33,7 +33,8 @@ NIXC_BRIDGE=${NIXC_BRIDGE:-${NIXC_NAME}-br}
 NIXC_SUBNET=${NIXC_SUBNET:-10.231.$((7 + _nixc_slot))}
 NIXC_CTLD_PORT=${NIXC_CTLD_PORT:-$((16817 + 10 * _nixc_slot))}
 NIXC_SLURMD_PORT=${NIXC_SLURMD_PORT:-$((16818 + 10 * _nixc_slot))}
-NIXC_SRUN_PORT_RANGE=${NIXC_SRUN_PORT_RANGE:-$((40000 + 200 * _nixc_slot))-$((40199 + 200 * _nixc_slot))}
+# 160 srun ports per slot: slot 150 ends at 64159, below 65536.
+NIXC_SRUN_PORT_RANGE=${NIXC_SRUN_PORT_RANGE:-$((40000 + 160 * _nixc_slot))-$((40159 + 160 * _nixc_slot))}
 
 # The plugin and its plugstack arguments.
 NIXC_PLUGIN=${NIXC_PLUGIN:-$NIXC_REPO/build/spank/spank_nix.so}
