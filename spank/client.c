@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "closure_view.h"
+#include "nix_profile.h"
 #include "nix_store.h"
 #include "plugin.h"
 
@@ -137,6 +138,12 @@ int nix_client_check(spank_t sp)
 	rc = check_closure(&view, &store);
 	if (rc == 0 && nix_store_check_profiles(&store, view.mountpoint, view.profile, &err) < 0) {
 		slurm_error("nix: --nix-profile=%s: %s", nix_quote(nix_plugin.req.profile, q), err.msg);
+		rc = -1;
+	}
+	/* under --nix-closure, what the node will do: the profile's links
+	 * lead to a store path of this store, which joins the closure */
+	if (rc == 0 && nix_view_resolve_profiles(&store, &view, &err) < 0) {
+		slurm_error("nix: %s%s", err.msg, nix_options_env_hint("--nix-profile="));
 		rc = -1;
 	}
 	nix_store_close(&store);

@@ -23,7 +23,6 @@ struct plugin {
 	struct nix_share share;         /* the step's tasks pass the view */
 	struct nix_ns ns;               /* the view to join, if any */
 	char profile[NIX_LIST_ARG_MAX]; /* the view's --nix-profile, resolved */
-	bool closure_view;              /* a --nix-closure view: /nix/store only */
 	char writer[320];               /* --nix-writable: "job J on node N" */
 	char mountpoint[PATH_MAX];      /* where the view shows the store */
 	char task_error[NIX_ERR_MAX * 2]; /* reported by task_init */

@@ -26,6 +26,7 @@
 #include "nix_db_lock.h"
 #include "nix_job.h"
 #include "nix_path.h"
+#include "nix_profile.h"
 #include "nix_share.h"
 #include "slurm_paths.h"
 #include "plugin.h"
@@ -281,8 +282,6 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 	}
 	if (rc == 0)
 		return 0;
-	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
-	nix_plugin.closure_view = view.closure[0] != '\0';
 	/* The site's default store applies to those who have one. */
 	bool is_default = !nix_plugin.req.store_given;
 
@@ -308,6 +307,19 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 		.uid = u.uid, .gid = u.gid,
 		.groups = u.groups, .ngroups = u.ngroups,
 	};
+	int64_t deadline_ms = started_ms + 1000LL * nix_plugin.cfg.create_timeout_s;
+
+	/* A profile reaches its store path through /nix/var, which a closure
+	 * view does not show: that store path joins the closure (read as the
+	 * user, before the view is built) and goes on PATH. */
+	if (nix_view_resolve_profiles_as(&ids, &view, deadline_ms, &err) < 0) {
+		if (is_default)
+			default_store_unusable(&view, err.msg, true);
+		else
+			task_fail("%s", err.msg);
+		return 0;
+	}
+	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
 	struct slurm_paths keep = { .n = 0 };
 	const char *keep_ptrs[SLURM_PATHS_MAX];
 
@@ -319,7 +331,7 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 	struct nix_job job = {
 		.cfg = &nix_plugin.cfg, .node = node, .jobid = u.jobid, .ids = &ids,
 		.base_mntns_fd = -1, .keep = keep_ptrs, .nkeep = keep.n,
-		.deadline_ms = started_ms + 1000LL * nix_plugin.cfg.create_timeout_s,
+		.deadline_ms = deadline_ms,
 		.built = &built, .npaths = &npaths,
 	};
 	if (acquire_step_view(sp, &job, &view, &err) < 0) {
@@ -359,8 +371,9 @@ int nix_task_prepare(spank_t sp)
  * Slurm looks the command up in this PATH after task_init. The profiles
  * were resolved with the view, from the job's user as Slurm knows it. */
 /* Each profile must be there, seen from the view, as the user: a typo, or
- * a profile link into /nix/var that a closure view does not show, would
- * else end in a bare "execve(): No such file or directory". */
+ * a host directory --nix-hide covers, would else end in a bare
+ * "execve(): No such file or directory". (Under --nix-closure a profile
+ * was resolved to its store path, which the closure holds.) */
 static int check_profiles(void)
 {
 	const char *p = nix_plugin.profile;
@@ -372,10 +385,8 @@ static int check_profiles(void)
 		snprintf(dir, sizeof(dir), "%.*s", (int)len, p);
 		if (!len || stat(dir, &st) == 0)
 			continue;
-		slurm_error("nix: --nix-profile: %s: %s in the job's view%s", nix_quote(dir, q),
-			    strerror(errno), nix_plugin.closure_view ?
-			    " (a --nix-closure view shows only the closure's store paths: "
-			    "give the profile's store path, readlink -f, and put it in the closure)" : "");
+		slurm_error("nix: --nix-profile: %s: %s in the job's view", nix_quote(dir, q),
+			    strerror(errno));
 		return -1;
 	}
 	return 0;
