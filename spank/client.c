@@ -80,8 +80,15 @@ static int default_store_unusable(const struct nix_view *view, const char *why)
  * differ from the nodes, so a warning). */
 static void warn_missing_hidden(const struct nix_view *view)
 {
-	char dir[PATH_MAX], q[NIX_QUOTE_MAX];
+	char dir[PATH_MAX], q[NIX_QUOTE_MAX], qh[NIX_QUOTE_MAX], cwd[PATH_MAX];
 	struct stat st;
+
+	/* The steps start in this directory (unless --chdir says otherwise,
+	 * which a plugin cannot see): hidden, they cannot. */
+	if (getcwd(cwd, sizeof(cwd)) && nix_hide_covers(view->hide, cwd, dir, sizeof(dir)))
+		slurm_info("nix: warning: --nix-hide: the working directory %s is in the hidden %s; "
+			   "the job's steps cannot use it (start them elsewhere: srun --chdir=DIR)",
+			   nix_quote(cwd, q), nix_quote(dir, qh));
 
 	for (const char *p = view->hide; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
 		snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(p, ","), p);

@@ -303,6 +303,7 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 		snprintf(nix_plugin.writer, sizeof(nix_plugin.writer), "job %u on node %s",
 			 u.jobid, node);
 	snprintf(nix_plugin.mountpoint, sizeof(nix_plugin.mountpoint), "%s", view.mountpoint);
+	snprintf(nix_plugin.hide, sizeof(nix_plugin.hide), "%s", view.hide);
 	struct nix_ids ids = {
 		.uid = u.uid, .gid = u.gid,
 		.groups = u.groups, .ngroups = u.ngroups,
@@ -452,10 +453,25 @@ static bool is_first_task(spank_t sp)
 	return spank_get_item(sp, S_TASK_GLOBAL_ID, &id) == ESPANK_SUCCESS && id == 0;
 }
 
+/* Joining failed. The usual reason is the user's: a working directory
+ * that --nix-hide (or the site's hide=) covers. Say which and what to do. */
+static void report_join_error(const char *cwd, const char *msg)
+{
+	char hidden[PATH_MAX], q[NIX_QUOTE_MAX], qh[NIX_QUOTE_MAX];
+
+	if (cwd[0] && nix_hide_covers(nix_plugin.hide, cwd, hidden, sizeof(hidden))) {
+		slurm_error("nix: --nix-hide: the working directory %s is in the hidden %s: "
+			    "start the step in a directory that is not hidden (srun --chdir=DIR), "
+			    "or hide less", nix_quote(cwd, q), nix_quote(hidden, qh));
+		return;
+	}
+	slurm_error("nix: %s", msg);
+}
+
 int nix_task_enter(spank_t sp)
 {
 	struct nix_err err;
-	char pwd[PATH_MAX];
+	char pwd[PATH_MAX], cwd[PATH_MAX];
 	int rc = 0;
 
 	if (spank_context() != S_CTX_REMOTE)
@@ -470,8 +486,10 @@ int nix_task_enter(spank_t sp)
 		dprintf(STDERR_FILENO, "nix: warning: %s\n", nix_plugin.task_warning);
 	if (nix_plugin.ns.mnt_fd < 0)
 		return 0;
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
 	if (nix_ns_join(&nix_plugin.ns, dir_only_in_view(sp, pwd, sizeof(pwd)), &err) < 0) {
-		slurm_error("nix: %s", err.msg);
+		report_join_error(cwd, err.msg);
 		rc = -1;
 	} else if (hold_store_lock() < 0) {
 		rc = -1;
