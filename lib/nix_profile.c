@@ -183,7 +183,9 @@ int nix_view_resolve_profiles(const struct nix_store *store, struct nix_view *vi
 				    sp, perr.msg);
 			goto out;
 		}
-		if (list_add(profiles, sizeof(view->profile), res) < 0 ||
+		/* a chain that does not end in the store proves nothing: the
+		 * profile stays as given, a host path the view shows as is */
+		if (list_add(profiles, sizeof(view->profile), kind == 1 ? res : p) < 0 ||
 		    (kind == 1 && list_add(closure, sizeof(view->closure), sp) < 0)) {
 			nix_err_set(err, "--nix-profile=%s: the closure and profile lists "
 				    "are too long once resolved", nix_quote(view->profile, q));
