@@ -324,6 +324,25 @@ int nix_request_resolve(const struct nix_config *cfg,
 	return 1;
 }
 
+bool nix_hide_covers(const char *hide, const char *dir, char *out, size_t outlen)
+{
+	char path[PATH_MAX];
+
+	for (const char *p = hide; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		size_t len = strcspn(p, ",");
+
+		if (!len || len >= sizeof(path))
+			continue;
+		memcpy(path, p, len);
+		path[len] = '\0';
+		if (nix_path_has_prefix(dir, path)) {
+			snprintf(out, outlen, "%s", path);
+			return true;
+		}
+	}
+	return false;
+}
+
 int nix_profile_task_path(const char *profiles, const char *path, char *out,
 			  size_t outlen)
 {

@@ -81,6 +81,11 @@ int nix_request_resolve(const struct nix_config *cfg,
  * dropped silently. The site's hide= does not count. */
 bool nix_request_needs_store(const struct nix_request *req, char *opt, size_t optlen);
 
+/* Is dir (normalized, absolute) one of the comma-separated hide paths or
+ * below one? Then out gets that path: a step started there cannot return
+ * to its working directory in the view. */
+bool nix_hide_covers(const char *hide, const char *dir, char *out, size_t outlen);
+
 /* PATH for a task: "P/bin:" for each P of a view's comma-separated profile
  * list, in order, then path (may be NULL or empty). Returns -1 when out is
  * too small. */

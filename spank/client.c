@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "closure_view.h"
+#include "nix_profile.h"
 #include "nix_store.h"
 #include "plugin.h"
 
@@ -79,8 +80,15 @@ static int default_store_unusable(const struct nix_view *view, const char *why)
  * differ from the nodes, so a warning). */
 static void warn_missing_hidden(const struct nix_view *view)
 {
-	char dir[PATH_MAX], q[NIX_QUOTE_MAX];
+	char dir[PATH_MAX], q[NIX_QUOTE_MAX], qh[NIX_QUOTE_MAX], cwd[PATH_MAX];
 	struct stat st;
+
+	/* The steps start in this directory (unless --chdir says otherwise,
+	 * which a plugin cannot see): hidden, they cannot. */
+	if (getcwd(cwd, sizeof(cwd)) && nix_hide_covers(view->hide, cwd, dir, sizeof(dir)))
+		slurm_info("nix: warning: --nix-hide: the working directory %s is in the hidden %s; "
+			   "the job's steps cannot use it (start them elsewhere: srun --chdir=DIR)",
+			   nix_quote(cwd, q), nix_quote(dir, qh));
 
 	for (const char *p = view->hide; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
 		snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(p, ","), p);
@@ -137,6 +145,12 @@ int nix_client_check(spank_t sp)
 	rc = check_closure(&view, &store);
 	if (rc == 0 && nix_store_check_profiles(&store, view.mountpoint, view.profile, &err) < 0) {
 		slurm_error("nix: --nix-profile=%s: %s", nix_quote(nix_plugin.req.profile, q), err.msg);
+		rc = -1;
+	}
+	/* under --nix-closure, what the node will do: the profile's links
+	 * lead to a store path of this store, which joins the closure */
+	if (rc == 0 && nix_view_resolve_profiles(&store, &view, &err) < 0) {
+		slurm_error("nix: %s%s", err.msg, nix_options_env_hint("--nix-profile="));
 		rc = -1;
 	}
 	nix_store_close(&store);

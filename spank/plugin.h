@@ -24,9 +24,9 @@ struct plugin {
 	struct nix_ns ns;               /* the view to join, if any */
 	bool joined_as_root;            /* a view without a user namespace, joined */
 	char profile[NIX_LIST_ARG_MAX]; /* the view's --nix-profile, resolved */
-	bool closure_view;              /* a --nix-closure view: /nix/store only */
 	char writer[320];               /* --nix-writable: "job J on node N" */
 	char mountpoint[PATH_MAX];      /* where the view shows the store */
+	char hide[NIX_ARG_MAX];         /* what the view hides (for messages) */
 	char task_error[NIX_ERR_MAX * 2]; /* reported by task_init */
 	char task_warning[NIX_ERR_MAX * 2]; /* printed by task 0, not a failure */
 };

@@ -27,6 +27,7 @@
 #include "nix_db_lock.h"
 #include "nix_job.h"
 #include "nix_path.h"
+#include "nix_profile.h"
 #include "nix_share.h"
 #include "slurm_paths.h"
 #include "plugin.h"
@@ -316,8 +317,6 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 	}
 	if (rc == 0)
 		return 0;
-	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
-	nix_plugin.closure_view = view.closure[0] != '\0';
 	/* The site's default store applies to those who have one. */
 	bool is_default = !nix_plugin.req.store_given;
 
@@ -339,10 +338,24 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 		snprintf(nix_plugin.writer, sizeof(nix_plugin.writer), "job %u on node %s",
 			 u.jobid, node);
 	snprintf(nix_plugin.mountpoint, sizeof(nix_plugin.mountpoint), "%s", view.mountpoint);
+	snprintf(nix_plugin.hide, sizeof(nix_plugin.hide), "%s", view.hide);
 	struct nix_ids ids = {
 		.uid = u.uid, .gid = u.gid,
 		.groups = u.groups, .ngroups = u.ngroups,
 	};
+	int64_t deadline_ms = started_ms + 1000LL * nix_plugin.cfg.create_timeout_s;
+
+	/* A profile reaches its store path through /nix/var, which a closure
+	 * view does not show: that store path joins the closure (read as the
+	 * user, before the view is built) and goes on PATH. */
+	if (nix_view_resolve_profiles_as(&ids, &view, deadline_ms, &err) < 0) {
+		if (is_default)
+			default_store_unusable(&view, err.msg, true);
+		else
+			task_fail("%s", err.msg);
+		return 0;
+	}
+	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
 	struct slurm_paths keep = { .n = 0 };
 	const char *keep_ptrs[SLURM_PATHS_MAX];
 
@@ -354,7 +367,7 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 	struct nix_job job = {
 		.cfg = &nix_plugin.cfg, .node = node, .jobid = u.jobid, .ids = &ids,
 		.base_mntns_fd = -1, .keep = keep_ptrs, .nkeep = keep.n,
-		.deadline_ms = started_ms + 1000LL * nix_plugin.cfg.create_timeout_s,
+		.deadline_ms = deadline_ms,
 		.built = &built, .npaths = &npaths, .userns_refused = &refused,
 	};
 	if (acquire_step_view(sp, &job, &view, &err) < 0) {
@@ -399,8 +412,9 @@ int nix_task_prepare(spank_t sp)
  * Slurm looks the command up in this PATH after task_init. The profiles
  * were resolved with the view, from the job's user as Slurm knows it. */
 /* Each profile must be there, seen from the view, as the user: a typo, or
- * a profile link into /nix/var that a closure view does not show, would
- * else end in a bare "execve(): No such file or directory". */
+ * a host directory --nix-hide covers, would else end in a bare
+ * "execve(): No such file or directory". (Under --nix-closure a profile
+ * was resolved to its store path, which the closure holds.) */
 static int check_profiles(void)
 {
 	const char *p = nix_plugin.profile;
@@ -412,10 +426,8 @@ static int check_profiles(void)
 		snprintf(dir, sizeof(dir), "%.*s", (int)len, p);
 		if (!len || stat(dir, &st) == 0)
 			continue;
-		slurm_error("nix: --nix-profile: %s: %s in the job's view%s", nix_quote(dir, q),
-			    strerror(errno), nix_plugin.closure_view ?
-			    " (a --nix-closure view shows only the closure's store paths: "
-			    "give the profile's store path, readlink -f, and put it in the closure)" : "");
+		slurm_error("nix: --nix-profile: %s: %s in the job's view", nix_quote(dir, q),
+			    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -481,10 +493,25 @@ static bool is_first_task(spank_t sp)
 	return spank_get_item(sp, S_TASK_GLOBAL_ID, &id) == ESPANK_SUCCESS && id == 0;
 }
 
+/* Joining failed. The usual reason is the user's: a working directory
+ * that --nix-hide (or the site's hide=) covers. Say which and what to do. */
+static void report_join_error(const char *cwd, const char *msg)
+{
+	char hidden[PATH_MAX], q[NIX_QUOTE_MAX], qh[NIX_QUOTE_MAX];
+
+	if (cwd[0] && nix_hide_covers(nix_plugin.hide, cwd, hidden, sizeof(hidden))) {
+		slurm_error("nix: --nix-hide: the working directory %s is in the hidden %s: "
+			    "start the step in a directory that is not hidden (srun --chdir=DIR), "
+			    "or hide less", nix_quote(cwd, q), nix_quote(hidden, qh));
+		return;
+	}
+	slurm_error("nix: %s", msg);
+}
+
 int nix_task_enter(spank_t sp)
 {
 	struct nix_err err;
-	char pwd[PATH_MAX];
+	char pwd[PATH_MAX], cwd[PATH_MAX];
 	int rc = 0;
 
 	if (spank_context() != S_CTX_REMOTE)
@@ -499,9 +526,11 @@ int nix_task_enter(spank_t sp)
 		dprintf(STDERR_FILENO, "nix: warning: %s\n", nix_plugin.task_warning);
 	if (nix_plugin.ns.mnt_fd < 0 && !nix_plugin.joined_as_root)
 		return 0;
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
 	if (!nix_plugin.joined_as_root &&
 	    nix_ns_join(&nix_plugin.ns, dir_only_in_view(sp, pwd, sizeof(pwd)), &err) < 0) {
-		slurm_error("nix: %s", err.msg);
+		report_join_error(cwd, err.msg);
 		rc = -1;
 	} else if (hold_store_lock() < 0) {
 		rc = -1;

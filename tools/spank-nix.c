@@ -29,6 +29,7 @@
 #include "mount_plan.h"
 #include "nix_config.h"
 #include "nix_path.h"
+#include "nix_profile.h"
 #include "nix_request.h"
 #include "nix_store.h"
 #include "slurm_paths.h"
@@ -292,6 +293,9 @@ static int check_like_srun(struct cli *c, struct nix_view *view, struct nix_stor
 		snprintf(msg, sizeof(msg), "--nix-closure=%s: %s", nix_quote(view->closure, q), err.msg);
 		die_nix(msg);
 	}
+	/* as a job's node does: a profile's store path joins the closure */
+	if (nix_view_resolve_profiles(store, view, &err) < 0)
+		die_nix(err.msg);
 	return 1;
 }
 

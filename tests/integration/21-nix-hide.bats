@@ -59,6 +59,6 @@ teardown() {
 @test "a job whose working directory is hidden fails with the reason, the node stays idle" {
   run_as_user srun -N1 --nix-store='~/nix' --nix-hide=/home true
   assert_failure
-  assert_output_contains "nix: cannot return to $NIXC_HOME"
+  assert_output_contains "nix: --nix-hide: the working directory $NIXC_HOME is in the hidden /home: start the step in a directory that is not hidden"
   assert_nodes_idle
 }

@@ -26,14 +26,14 @@ teardown() {
   assert_success
 }
 
-@test "6. a profile that resolves outside a closure view says so" {
+@test "6. a profile that resolves outside the store under a closure view says so" {
   as_user ln -sfn /nix/var/nix/db "$NIXC_HOME/.nixc-profile"
   run_as_user srun -N1 --nix-store='~/nix' --nix-profile='~/.nixc-profile' true
   assert_success
   run_as_user srun -N1 --nix-store='~/nix' --nix-closure="$NIX_HELLO" --nix-profile='~/.nixc-profile' true
   as_user rm -f "$NIXC_HOME/.nixc-profile"
   assert_failure
-  assert_output_contains "nix: --nix-profile: $NIXC_HOME/.nixc-profile: No such file or directory in the job's view (a --nix-closure view shows only the closure's store paths"
+  assert_output_contains "nix: --nix-profile=$NIXC_HOME/.nixc-profile: $NIXC_HOME/.nixc-profile leads to /nix/var/nix/db, not a store path (a --nix-closure view shows only store paths)"
 }
 
 @test "13. in the user namespace: others' files are nobody's, su fails, the store is read-only" {

@@ -509,6 +509,20 @@ START_TEST(request_closure_expands_like_store)
 }
 END_TEST
 
+START_TEST(hide_covers_the_working_directory)
+{
+	char out[PATH_MAX] = "";
+
+	ck_assert(nix_hide_covers("/usr,/home", "/home/ann/jobs", out, sizeof(out)));
+	ck_assert_str_eq(out, "/home");
+	ck_assert(nix_hide_covers("/opt,/home/ann", "/home/ann", out, sizeof(out)));
+	ck_assert_str_eq(out, "/home/ann");
+	ck_assert(!nix_hide_covers("/home/an,/usr", "/home/ann", out, sizeof(out)));
+	ck_assert(!nix_hide_covers("", "/home/ann", out, sizeof(out)));
+	ck_assert(!nix_hide_covers("/opt", "/", out, sizeof(out)));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("request");
@@ -517,6 +531,7 @@ int main(void)
 	tcase_add_test(tc, normalize_collapses_and_refuses);
 	tcase_add_test(tc, expand_home_and_user);
 	tcase_add_test(tc, prefix_is_component_wise);
+	tcase_add_test(tc, hide_covers_the_working_directory);
 	tcase_add_test(tc, config_defaults_and_args);
 	tcase_add_test(tc, config_bad_args_name_themselves);
 	tcase_add_test(tc, request_resolves_to_view);
