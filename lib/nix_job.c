@@ -86,6 +86,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		.npaths = job->npaths,
 		.gpu_libs = job->cfg->gpu_libs,
 		.gpu_ld_cache = job->cfg->gpu_ld_cache,
+		.squashfs = job->cfg->squashfs,
 	};
 	rc = nix_ns_create(&req, err);
 	if (userns >= 0)

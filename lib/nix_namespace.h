@@ -55,6 +55,7 @@ struct nix_ns_request {
 	 * gpu_libs= and gpu_ld_cache= (gpu_libs.h); NULL: none. */
 	const char *gpu_libs;
 	const char *gpu_ld_cache;
+	int squashfs; /* --nix-store=IMAGE: enum nix_squashfs (nix_image.h) */
 };
 
 /* Build a view and pin it at req->pin_path (created here). Must run as
