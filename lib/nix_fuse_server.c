@@ -32,7 +32,8 @@ size_t nix_fuse_job_cgroup(const char *path)
 }
 
 /* The process's start time (field 22 of /proc/PID/stat): a pid that comes
- * back later is another process. 0 when it is gone. */
+ * back later is another process. 0 when it is gone, or a zombie (out of
+ * its cgroup already, and not ours to reap). */
 static unsigned long long start_time(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -50,7 +51,7 @@ static unsigned long long start_time(pid_t pid)
 		return 0;
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* the name may hold anything */
-	if (!p)
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
 		return 0;
 	for (int field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
@@ -169,11 +170,17 @@ void nix_fuse_server_end(const char *record)
 			nix_sleep_ms(5);
 	}
 	/* The job's cgroups Slurm could not remove while the server was in
-	 * them; rmdir fails harmlessly on one that is still in use. */
+	 * them. A step's slurmstepd may still be removing its own below
+	 * (it reports done before): a bounded wait for it. */
+	int64_t deadline = nix_clock_ms() + 2000;
+
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (is_job_cgroup(line))
-			rmdir(line);
+		if (!is_job_cgroup(line))
+			continue;
+		while (rmdir(line) < 0 && (errno == EBUSY || errno == ENOTEMPTY) &&
+		       nix_ms_left(deadline) > 0)
+			nix_sleep_ms(10);
 	}
 	fclose(f);
 }

@@ -119,6 +119,9 @@ int nix_image_open(const char *path, uid_t uid, int *fd, struct nix_err *err)
 	if (n < 0 || nix_image_check_super(super, n < 0 ? 0 : (size_t)n, st.st_size, err) < 0) {
 		if (n < 0)
 			nix_err_errno(err, errno, "cannot read the image");
+		else if (n < 4 || memcmp(super, "hsqs", 4)) /* a file given by mistake */
+			nix_err_set(err, "%s is not a directory nor a squashfs image (no 'hsqs' "
+				    "magic; make one with mksquashfs)", path);
 		close(*fd);
 		*fd = -1;
 		return -1;
@@ -316,6 +319,8 @@ static int image_layout(const char *mountpoint, struct nix_store *store, struct 
 		if (e == ENOENT || e == ENOTDIR)
 			return nix_err_set(err, "the image has no store/ directory (make it from DIR, "
 					   "which holds store/, or from DIR holding nix/store/)");
+		if (e == ENOTCONN) /* the server ended: it could not read it */
+			return nix_err_set(err, "squashfuse cannot read the image (corrupt?)");
 		return nix_err_errno(err, e, "cannot read the image");
 	}
 	store->has_db = fstatat(store->root_fd, "var/nix/db/db.sqlite", &st,
