@@ -86,21 +86,30 @@ image_test_hello_both_layouts() {
   done
 }
 
-# One image per job per node: the batch step and two srun steps, one after
-# the other (the first has ended when the second starts), share the
-# namespaces, and there is one server / loop device per node.
+# One image per job per node: two srun steps of a batch job (the first,
+# which built the view, has ended when the second starts) share the
+# namespaces, and there is one server / loop device per node; a batch step
+# with the store shares them with its steps too.
 image_test_steps_share_one_mount() {
-  local mode=$1
-  run_batch -N1 --nix-store='~/.img/a.sqsh' -- "
-    readlink /proc/self/ns/user /proc/self/ns/mnt
-    srun -n1 $NIX_HELLO_BIN
-    srun -n1 sh -c '$NIX_HELLO_BIN && readlink /proc/self/ns/user /proc/self/ns/mnt'
+  local mode=$1 step="srun -n1 --nix-store=~/.img/a.sqsh sh -c '$NIX_HELLO_BIN && readlink /proc/self/ns/user /proc/self/ns/mnt'"
+  run_batch -N1 -- "
+    $step
+    sleep 1
+    $step
     echo servers=\$(pgrep -u \$(id -u) -x squashfuse | wc -l)"
   assert_equal "$job_state" COMPLETED
   assert_equal "$(grep -c "$NIX_GREETING" <<<"$output")" 2
   assert_equal "$(grep -c '^user:\|^mnt:' <<<"$output")" 4
   assert_equal "$(grep '^user:\|^mnt:' <<<"$output" | sort -u | wc -l)" 2
   if [ "$mode" = fuse ]; then assert_output_contains "servers=1"; else assert_output_contains "servers=0"; fi
+  assert_no_image_left
+
+  run_batch -N1 --nix-store='~/.img/a.sqsh' -- "
+    readlink /proc/self/ns/user /proc/self/ns/mnt
+    srun -n1 sh -c '$NIX_HELLO_BIN && readlink /proc/self/ns/user /proc/self/ns/mnt'"
+  assert_equal "$job_state" COMPLETED
+  assert_equal "$(grep -c '^user:\|^mnt:' <<<"$output")" 4
+  assert_equal "$(grep '^user:\|^mnt:' <<<"$output" | sort -u | wc -l)" 2
   assert_no_image_left
 }
 
