@@ -15,6 +15,10 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define MAX_CGROUPS 16
+/* Bounds on the epilog's waits (the server's end, the steps' own cgroup
+ * removal), each: on a loaded node both take seconds, and a job cgroup
+ * left behind would be there for good. */
+#define END_WAIT_MS 8000
 
 size_t nix_fuse_job_cgroup(const char *path)
 {
@@ -25,7 +29,7 @@ size_t nix_fuse_job_cgroup(const char *path)
 			continue;
 		while (isdigit((unsigned char)*q))
 			q++;
-		if (!strncmp(q, "/step_", 6))
+		if (*q == '\0' || *q == '/')
 			return (size_t)(q - path);
 	}
 	return 0;
@@ -79,7 +83,7 @@ static int write_pid(const char *dir, pid_t pid)
 /* The directory of a /proc/self/cgroup line's job cgroup: v1
  * "N:ctrl,ctrl:/path" -> /sys/fs/cgroup/ctrl,ctrl/<job>; v2 "0::/path" ->
  * the job's extern step (a v2 job cgroup holds no processes of its own).
- * 0, or -1 when the line is not a job step's. */
+ * 0, or -1 when the line is not a job's. */
 static int job_dir_of(char *line, char *dir, size_t dirlen, bool *v2)
 {
 	char *ctrl = strchr(line, ':'), *path;
@@ -163,7 +167,7 @@ void nix_fuse_server_end(const char *record)
 		return;
 	if (fgets(line, sizeof(line), f) && sscanf(line, "%d %llu", &pid, &t) == 2 &&
 	    pid > 1 && t && start_time(pid) == t) {
-		int64_t deadline = nix_clock_ms() + 2000;
+		int64_t deadline = nix_clock_ms() + END_WAIT_MS;
 
 		kill(pid, SIGKILL);
 		while (start_time(pid) == t && nix_ms_left(deadline) > 0)
@@ -172,7 +176,7 @@ void nix_fuse_server_end(const char *record)
 	/* The job's cgroups Slurm could not remove while the server was in
 	 * them. A step's slurmstepd may still be removing its own below
 	 * (it reports done before): a bounded wait for it. */
-	int64_t deadline = nix_clock_ms() + 2000;
+	int64_t deadline = nix_clock_ms() + END_WAIT_MS;
 
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';

@@ -17,9 +17,10 @@
 /* The record's name ends so (next to "<key>.mnt"). */
 #define NIX_FUSE_RECORD_SUFFIX ".fuse"
 
-/* The job cgroup of a step cgroup path from /proc/PID/cgroup
- * ("/slurm/uid_5/job_12/step_0/task_1" -> "/slurm/uid_5/job_12"): its
- * length, 0 when the path is not below a job's step. */
+/* The job cgroup of a cgroup path from /proc/PID/cgroup, a step's
+ * ("/slurm/uid_5/job_12/step_0/task_1" -> "/slurm/uid_5/job_12") or the
+ * job's own (a task that runs before slurmstepd has moved it into the
+ * step's): its length, 0 when the path is not a job's. */
 size_t nix_fuse_job_cgroup(const char *path);
 
 /* Move pid from the caller's step cgroups into their job's, and write the
