@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gpu_libs.h"
+#include "nix_image.h"
 #include "nix_path.h"
 
 void nix_config_defaults(struct nix_config *cfg)
@@ -18,6 +19,7 @@ void nix_config_defaults(struct nix_config *cfg)
 	cfg->max_views = 16;
 	strcpy(cfg->gpu_libs, "auto");
 	strcpy(cfg->gpu_ld_cache, "/etc/ld.so.cache");
+	cfg->squashfs = NIX_SQUASHFS_FUSE; /* the user's bytes parsed in the user's process */
 	cfg->userns = NIX_USERNS_AUTO; /* default userns=auto */
 }
 
@@ -158,6 +160,9 @@ int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
 		} else if (!strcmp(key, "userns")) {
 			if (parse_userns(val, &cfg->userns, err) < 0)
 				return -1;
+		} else if (!strcmp(key, "squashfs")) {
+			if ((cfg->squashfs = nix_squashfs_parse(val)) < 0)
+				return nix_err_set(err, "squashfs=%s: expected kernel, fuse or off", val);
 		} else {
 			return nix_err_set(err, "unknown plugstack argument '%s'", key);
 		}

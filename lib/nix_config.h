@@ -32,6 +32,7 @@ struct nix_config {
 	char gpu_libs[PATH_MAX * 2];  /* auto, none or PATH[,PATH...] (gpu_libs.h) */
 	char gpu_ld_cache[PATH_MAX];  /* ldconfig's cache, for gpu_libs=auto */
 	enum nix_userns_mode userns;  /* userns=auto|always|never; "auto" */
+	int squashfs;                 /* --nix-store=IMAGE: enum nix_squashfs (nix_image.h) */
 };
 
 void nix_config_defaults(struct nix_config *cfg);

@@ -97,6 +97,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		.gpu_ld_cache = job->cfg->gpu_ld_cache,
 		.userns = no_userns ? NIX_USERNS_NEVER : job->cfg->userns,
 		.userns_refused = job->userns_refused,
+		.squashfs = job->cfg->squashfs,
 	};
 	rc = nix_ns_create(&req, err);
 	if (userns >= 0)

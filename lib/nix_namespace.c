@@ -26,6 +26,8 @@
 #include "closure_view.h"
 #include "gpu_libs.h"
 #include "nix_clock.h"
+#include "nix_fuse_server.h"
+#include "nix_image.h"
 #include "mount_plan.h"
 #include "nix_store.h"
 
@@ -38,6 +40,7 @@
 #define MSG_MAPS_DONE 'M' /* creator: written */
 #define MSG_READY     'R' /* helper: view built, pin me */
 #define MSG_ERROR     'E' /* helper: followed by the reason */
+#define MSG_SERVER    'S' /* helper: an image's FUSE server, its pid */
 
 static void send_msg(int sock, char kind, const char *text)
 {
@@ -242,6 +245,39 @@ static int enter_view_namespaces(int sock, const struct nix_ns_request *req, pid
 	return refused;
 }
 
+/* The closure's store entries, read as the user from the store's DB. */
+static void closure_entries_or_fail(int sock, const struct nix_view *view,
+				    struct nix_store *store, struct host_entry **entries,
+				    size_t *n_entries)
+{
+	char store_dir[PATH_MAX + 8], origin[NIX_LIST_ARG_MAX + 32];
+	struct nix_err err;
+
+	nix_view_store_dir(view, store_dir, sizeof(store_dir));
+	snprintf(origin, sizeof(origin), "--nix-closure=%s", view->closure);
+	if (closure_view_entries(store, store_dir, view->closure, entries, n_entries, &err) < 0)
+		helper_fail(sock, origin, err.msg);
+}
+
+/* --nix-store=IMAGE, in the view's mount namespace: mounted (fuse), its
+ * server handed to root to keep for the job, its layout as the store. */
+static void image_store_or_fail(int sock, const struct nix_ns_request *req,
+				struct nix_image *img, struct nix_store *store)
+{
+	struct nix_err err;
+	char pid[32];
+
+	if (nix_image_user_stage(img, req->view->mountpoint, req->ids, store, &err) < 0 &&
+	    !img->server)
+		helper_fail(sock, req->view->origin, err.msg);
+	if (img->server) {
+		snprintf(pid, sizeof(pid), "%d", (int)img->server);
+		send_msg(sock, MSG_SERVER, pid);
+		if (store->root_fd < 0) /* after the pid: root adopts and ends it */
+			helper_fail(sock, req->view->origin, err.msg);
+	}
+}
+
 /* The helper: runs in a fresh process forked by nix_ns_create. */
 static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 				   pid_t creator, uint64_t pinner_id)
@@ -249,7 +285,8 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	const struct nix_view *view = req->view;
 	struct mount_plan plan = { 0 };
 	struct host_root root;
-	struct nix_store store;
+	struct nix_store store = NIX_STORE_INIT;
+	struct nix_image img = NIX_IMAGE_INIT;
 	struct host_entry *entries = NULL;
 	size_t n_entries = 0;
 	struct gpu_libs gpu = { 0 };
@@ -273,25 +310,24 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 		helper_fail(sock, NULL, err.msg);
 	mount_plan_free(&plan);
 	host_root_free(&root);
+	/* An image is opened as the user; squashfs=kernel mounts it now. */
+	int is_image = nix_image_host_stage(view->store, req->squashfs, req->ids,
+					    view->mountpoint, &img, &err);
+
+	if (is_image < 0)
+		helper_fail(sock, view->origin, err.msg);
 
 	/* From here on, the job user's credentials. */
 	if (assume_user(req->ids, creator) < 0) {
 		nix_err_errno(&err, errno, "cannot become uid %u", (unsigned)req->ids->uid);
 		helper_fail(sock, NULL, err.msg);
 	}
-	if (nix_store_open(view->store, req->ids->uid, &store, &err) < 0)
+	if (!is_image && nix_store_open(view->store, req->ids->uid, &store, &err) < 0)
 		helper_fail(sock, view->origin, err.msg);
 	if (gpu_libs_find(req->gpu_libs, req->gpu_ld_cache, &gpu, &err) < 0)
 		helper_fail(sock, NULL, err.msg);
-	if (view->closure[0]) {
-		char store_dir[PATH_MAX + 8], origin[NIX_LIST_ARG_MAX + 32];
-
-		nix_view_store_dir(view, store_dir, sizeof(store_dir));
-		snprintf(origin, sizeof(origin), "--nix-closure=%s", view->closure);
-		if (closure_view_entries(&store, store_dir, view->closure,
-					 &entries, &n_entries, &err) < 0)
-			helper_fail(sock, origin, err.msg);
-	}
+	if (!is_image && view->closure[0])
+		closure_entries_or_fail(sock, view, &store, &entries, &n_entries);
 
 	refused = enter_view_namespaces(sock, req, creator);
 	if (make_pinnable(pinner_id) < 0)
@@ -299,9 +335,16 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 			    "lets the node pin (namespace ids per CPU; see README)");
 
 	/* A bind mount's source must be in our own mount namespace: open the
-	 * directory again and make sure it is the one checked as the user. */
-	if (nix_store_reopen(view->store, &store, &err) < 0)
+	 * directory again and make sure it is the one checked as the user.
+	 * An image is read from its mount here, which nobody else can change. */
+	if (is_image) {
+		image_store_or_fail(sock, req, &img, &store);
+		nix_image_close(&img);
+		if (view->closure[0])
+			closure_entries_or_fail(sock, view, &store, &entries, &n_entries);
+	} else if (nix_store_reopen(view->store, &store, &err) < 0) {
 		helper_fail(sock, view->origin, err.msg);
+	}
 
 	/* User stage, inside the job's user namespace. */
 	if (view->closure[0])
@@ -436,6 +479,20 @@ static void reap(pid_t pid, bool kill_now, int64_t deadline_ms)
 	}
 }
 
+/* An image's FUSE server must live as long as the view, not the step:
+ * moved into the job's cgroups and recorded next to the pin, for the
+ * job's end (nix_fuse_server.h). */
+static int adopt_server(const char *pid_text, const char *pin_path, struct nix_err *err)
+{
+	char record[PATH_MAX + 8];
+	long pid = strtol(pid_text, NULL, 10);
+
+	if (pid <= 1)
+		return nix_err_set(err, "the namespace helper sent a bad server pid");
+	snprintf(record, sizeof(record), "%s" NIX_FUSE_RECORD_SUFFIX, pin_path);
+	return nix_fuse_server_adopt((pid_t)pid, record, err);
+}
+
 int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
 {
 	int sv[2], proc_dir = -1;
@@ -482,6 +539,11 @@ int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
 			if (write_id_maps(proc_dir, req->ids, err) < 0)
 				goto fail;
 			send_msg(sv[0], MSG_MAPS_DONE, NULL);
+			continue;
+		}
+		if (msg[0] == MSG_SERVER) {
+			if (adopt_server(msg + 1, req->pin_path, err) < 0)
+				goto fail;
 			continue;
 		}
 		if (msg[0] == MSG_READY) {

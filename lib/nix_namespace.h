@@ -69,6 +69,7 @@ struct nix_ns_request {
 	/* out, may be NULL: the errno with which the kernel refused a user
 	 * namespace when userns=auto fell back to none; 0 otherwise */
 	int *userns_refused;
+	int squashfs; /* --nix-store=IMAGE: enum nix_squashfs (nix_image.h) */
 };
 
 /* Build a view and pin it at req->pin_path (created here). Must run as

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "nix_clock.h"
+#include "nix_fuse_server.h"
 
 void nix_boot_id(char out[64])
 {
@@ -76,6 +77,25 @@ static int mkdir_parents(const char *path, struct nix_err *err)
 	return 0;
 }
 
+/* An image's FUSE servers (nix_fuse_server.h), once the pins are gone. */
+static void end_fuse_servers(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char file[PATH_MAX + NAME_MAX + 2];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!nix_fuse_is_record(de->d_name))
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		nix_fuse_server_end(file);
+		unlink(file);
+	}
+	closedir(d);
+}
+
 /* Unmount and unlink everything in a job directory but keep_name. */
 static void empty_job_dir(const char *path, const char *keep_name)
 {
@@ -88,7 +108,7 @@ static void empty_job_dir(const char *path, const char *keep_name)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (keep_name && !strcmp(de->d_name, keep_name))
+		if ((keep_name && !strcmp(de->d_name, keep_name)) || nix_fuse_is_record(de->d_name))
 			continue;
 		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
 		/* A pin may be stacked more than once; EINVAL: not a mount. */
@@ -97,6 +117,7 @@ static void empty_job_dir(const char *path, const char *keep_name)
 		unlink(file);
 	}
 	closedir(d);
+	end_fuse_servers(path);
 }
 
 static int write_owner(const char *path, uid_t uid, struct nix_err *err)

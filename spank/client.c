@@ -13,6 +13,7 @@
 
 #include "closure_view.h"
 #include "nix_profile.h"
+#include "nix_image.h"
 #include "nix_store.h"
 #include "plugin.h"
 
@@ -98,6 +99,35 @@ static void warn_missing_hidden(const struct nix_view *view)
 	}
 }
 
+/* --nix-store=IMAGE: the file as the node will see it (the user's, a
+ * squashfs superblock that fits it), and images allowed on this cluster.
+ * What is inside (a closure, profiles) only the node sees, mounted.
+ * Returns 0 for a directory store (checked as one), 1 for a good image,
+ * -1 with the error line said. */
+static int check_image(const struct nix_view *view)
+{
+	struct nix_err err;
+	char origin[sizeof(view->origin)];
+	int fd, rc = nix_image_open(view->store, getuid(), &fd, &err);
+
+	if (rc == 0)
+		return 0;
+	if (fd >= 0)
+		close(fd);
+	if (rc > 0 && nix_plugin.cfg.squashfs == NIX_SQUASHFS_OFF) {
+		nix_err_set(&err, "is a file: squashfs images are turned off on this cluster "
+			    "(plugstack.conf squashfs=off); give a store directory");
+		rc = -1;
+	}
+	if (rc > 0)
+		return 1;
+	if (!nix_plugin.req.store_given)
+		return default_store_unusable(view, err.msg) < 0 ? -1 : 1;
+	nix_escape(view->origin, origin, sizeof(origin)); /* one line, whatever it holds */
+	slurm_error("nix: %s: %s%s", origin, err.msg, nix_options_env_hint(origin));
+	return -1;
+}
+
 int nix_client_check(spank_t sp)
 {
 	struct nix_view view;
@@ -131,6 +161,9 @@ int nix_client_check(spank_t sp)
 		return -1;
 	if (rc == 0 || !nix_plugin.cfg.check_on_submit)
 		return 0;
+	rc = check_image(&view);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	if (nix_store_open(view.store, getuid(), &store, &err) < 0) {
 		/* A default the user never asked for must not stop a job. */
 		if (!nix_plugin.req.store_given)
