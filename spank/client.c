@@ -123,7 +123,7 @@ int nix_client_check(spank_t sp)
 		return -1;
 	if (rc == 0 || !nix_plugin.cfg.check_on_submit)
 		return 0;
-	if (nix_store_open(view.store, getuid(), &store, &err) < 0) {
+	if (nix_store_open(view.store, nix_view_store_owner(&view, getuid()), &store, &err) < 0) {
 		/* A default the user never asked for must not stop a job. */
 		if (!nix_plugin.req.store_given)
 			return default_store_unusable(&view, err.msg);
