@@ -13,7 +13,9 @@
  * allows (-o attr_timeout, entry_timeout: the bench uses 3 s, NFS's
  * acregmin), file data in the page cache (-o auto_cache: dropped when the
  * file's mtime changes, like NFS's close-to-open). libnfs's sync calls are
- * not thread-safe: FUSE runs single-threaded. */
+ * not thread-safe: FUSE runs single-threaded. A call that fails because
+ * libnfs's NFSv4 open state broke is retried once on a new connection
+ * (reconnect), and said on stderr. */
 #define FUSE_USE_VERSION 35
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,49 @@
 #include <sys/stat.h>
 
 static struct nfs_context *nfs;
+static const char *nfs_url; /* argv[1], to connect again */
+
+/* A new NFS client (context) for what follows. libnfs 4.0's NFSv4.0 open
+ * state falls out of step with Ganesha's now and then (OPEN fails with
+ * NFS4ERR_BAD_SEQID, which libnfs returns as ERANGE); a new client has a
+ * new open-owner. The old one stays connected: files open through it keep
+ * reading. */
+static int reconnect(void)
+{
+	struct nfs_context *n = nfs_init_context();
+	struct nfs_url *url = n ? nfs_parse_url_dir(n, nfs_url) : NULL;
+
+	if (!url || nfs_mount(n, url->server, url->path) < 0) {
+		fprintf(stderr, "nfs-fuse: cannot connect again: %s\n", n ? nfs_get_error(n) : "no memory");
+		return -1;
+	}
+	nfs_destroy_url(url);
+	nfs = n;
+	fprintf(stderr, "nfs-fuse: connected again (a new NFSv4 client)\n");
+	return 0;
+}
+
+/* Retry a path call once on a new client when the old one's state broke. */
+#define RETRY(call) ({                              \
+		int rc_ = (call);                          \
+		if (rc_ == -ERANGE && reconnect() == 0)    \
+			rc_ = (call);                      \
+		rc_;                                       \
+	})
+
+struct open_file {
+	struct nfs_context *nfs; /* the client it was opened through */
+	struct nfsfh *fh;
+};
+
+/* A failure other than "no such file" is worth a line: the benchmark
+ * prints this log when its runs fail. Returns rc. */
+static int said(int rc, const char *op, const char *path)
+{
+	if (rc < 0 && rc != -ENOENT)
+		fprintf(stderr, "nfs-fuse: %s %s: %d %s\n", op, path, rc, nfs_get_error(nfs));
+	return rc;
+}
 
 static void to_stat(const struct nfs_stat_64 *n, struct stat *st)
 {
@@ -51,16 +96,16 @@ static int nf_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	int rc;
 
 	(void)fi;
-	rc = nfs_lstat64(nfs, path, &n);
+	rc = RETRY(nfs_lstat64(nfs, path, &n));
 	if (rc < 0)
-		return rc;
+		return said(rc, "lstat", path);
 	to_stat(&n, st);
 	return 0;
 }
 
 static int nf_readlink(const char *path, char *buf, size_t size)
 {
-	int rc = nfs_readlink(nfs, path, buf, size);
+	int rc = RETRY(nfs_readlink(nfs, path, buf, size));
 
 	if (rc < 0)
 		return rc;
@@ -78,9 +123,9 @@ static int nf_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 	(void)off;
 	(void)fi;
 	(void)flags;
-	rc = nfs_opendir(nfs, path, &dir);
+	rc = RETRY(nfs_opendir(nfs, path, &dir));
 	if (rc < 0)
-		return rc;
+		return said(rc, "opendir", path);
 	while ((e = nfs_readdir(nfs, dir)) != NULL) {
 		struct stat st = { .st_ino = e->inode, .st_mode = e->mode };
 
@@ -93,30 +138,36 @@ static int nf_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 
 static int nf_open(const char *path, struct fuse_file_info *fi)
 {
+	struct open_file *f;
 	struct nfsfh *fh;
 	int rc;
 
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		return -EROFS;
-	rc = nfs_open(nfs, path, O_RDONLY, &fh);
+	rc = RETRY(nfs_open(nfs, path, O_RDONLY, &fh));
 	if (rc < 0)
-		return rc;
-	fi->fh = (uint64_t)(uintptr_t)fh;
+		return said(rc, "open", path);
+	f = malloc(sizeof(*f));
+	if (!f) {
+		nfs_close(nfs, fh);
+		return -ENOMEM;
+	}
+	*f = (struct open_file){ .nfs = nfs, .fh = fh };
+	fi->fh = (uint64_t)(uintptr_t)f;
 	return 0;
 }
 
 static int nf_read(const char *path, char *buf, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
-	struct nfsfh *fh = (struct nfsfh *)(uintptr_t)fi->fh;
+	struct open_file *f = (struct open_file *)(uintptr_t)fi->fh;
 	size_t done = 0;
 
-	(void)path;
 	while (done < size) {
-		int n = nfs_pread(nfs, fh, off + done, size - done, buf + done);
+		int n = nfs_pread(f->nfs, f->fh, off + done, size - done, buf + done);
 
 		if (n < 0)
-			return n;
+			return said(n, "read", path);
 		if (n == 0)
 			break;
 		done += (size_t)n;
@@ -126,8 +177,11 @@ static int nf_read(const char *path, char *buf, size_t size, off_t off,
 
 static int nf_release(const char *path, struct fuse_file_info *fi)
 {
+	struct open_file *f = (struct open_file *)(uintptr_t)fi->fh;
+
 	(void)path;
-	nfs_close(nfs, (struct nfsfh *)(uintptr_t)fi->fh);
+	nfs_close(f->nfs, f->fh);
+	free(f);
 	return 0;
 }
 
@@ -151,6 +205,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
+	nfs_url = argv[1];
 	nfs = nfs_init_context();
 	if (!nfs)
 		return 1;
