@@ -103,6 +103,36 @@ static int parse_allowed(struct nix_config *cfg, const char *val,
 	return 0;
 }
 
+/* site_stores=/gpfs/nix,/cvmfs/nix.example.org: fixed absolute paths, the
+ * same for every user (no %h or %u: a store of one user's is not a site's). */
+static int parse_site_stores(struct nix_config *cfg, const char *val,
+			     struct nix_err *err)
+{
+	char buf[PATH_MAX * 2];
+	char *save = NULL;
+	struct nix_err perr;
+
+	if (strlen(val) >= sizeof(buf))
+		return nix_err_set(err, "site_stores: value too long");
+	strcpy(buf, val);
+	cfg->n_site_stores = 0;
+	for (char *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (cfg->n_site_stores == NIX_MAX_SITE_STORES)
+			return nix_err_set(err, "site_stores: more than %d stores",
+					   NIX_MAX_SITE_STORES);
+		if (strchr(p, '%'))
+			return nix_err_set(err, "site_stores=%s: %s: a site store is the same "
+					   "for every user (no %%h or %%u)", val, p);
+		if (nix_path_normalize(p, cfg->site_stores[cfg->n_site_stores], PATH_MAX,
+				       &perr) < 0)
+			return nix_err_set(err, "site_stores=%s: %s: %s", val, p, perr.msg);
+		if (!strcmp(cfg->site_stores[cfg->n_site_stores], "/"))
+			return nix_err_set(err, "site_stores=%s: / is not a store", val);
+		cfg->n_site_stores++;
+	}
+	return 0;
+}
+
 int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
 		     struct nix_err *err)
 {
@@ -131,6 +161,9 @@ int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
 			strcpy(cfg->default_store, val);
 		} else if (!strcmp(key, "allowed_stores")) {
 			if (parse_allowed(cfg, val, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "site_stores")) {
+			if (parse_site_stores(cfg, val, err) < 0)
 				return -1;
 		} else if (!strcmp(key, "allow_writable")) {
 			if (parse_bool(key, val, &cfg->allow_writable, err) < 0)
@@ -200,5 +233,13 @@ bool nix_config_store_allowed(const struct nix_config *cfg, const char *path,
 		if (nix_path_has_prefix(path, prefix))
 			return true;
 	}
+	return false;
+}
+
+bool nix_config_is_site_store(const struct nix_config *cfg, const char *path)
+{
+	for (int i = 0; i < cfg->n_site_stores; i++)
+		if (!strcmp(path, cfg->site_stores[i]))
+			return true;
 	return false;
 }

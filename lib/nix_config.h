@@ -11,6 +11,7 @@
 #include "nix_error.h"
 
 #define NIX_MAX_ALLOWED_STORES 16
+#define NIX_MAX_SITE_STORES 16
 
 /* Whether a view gets a user namespace (userns=): always (the kernel must
  * allow unprivileged ones), never (root builds the view in a mount namespace
@@ -24,6 +25,9 @@ struct nix_config {
 	char default_store[PATH_MAX]; /* used when a job names no store; "" = none */
 	char allowed_stores[NIX_MAX_ALLOWED_STORES][PATH_MAX]; /* path prefixes */
 	int n_allowed_stores;         /* 0 = any directory the user owns */
+	/* Root's stores any user may select, read-only (site_stores=). */
+	char site_stores[NIX_MAX_SITE_STORES][PATH_MAX]; /* normalized, absolute */
+	int n_site_stores;
 	bool allow_writable;          /* may users ask for --nix-writable? */
 	bool check_on_submit;         /* validate --nix-store in srun/sbatch too */
 	char hide_default[PATH_MAX];  /* host paths hidden by default, "a,b" */
@@ -54,5 +58,9 @@ void nix_config_allowed_list(const struct nix_config *cfg, const char *home,
 
 bool nix_config_store_allowed(const struct nix_config *cfg, const char *path,
 			      const char *home, const char *user);
+
+/* Is the (normalized, absolute) store path one of the site's stores? Only
+ * the exact directory counts, not a path below it. */
+bool nix_config_is_site_store(const struct nix_config *cfg, const char *path);
 
 #endif

@@ -322,7 +322,8 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 		nix_err_errno(&err, errno, "cannot become uid %u", (unsigned)req->ids->uid);
 		helper_fail(sock, NULL, err.msg);
 	}
-	if (!is_image && nix_store_open(view->store, req->ids->uid, &store, &err) < 0)
+	if (!is_image && nix_store_open(view->store, nix_view_store_owner(view, req->ids->uid),
+				       &store, &err) < 0)
 		helper_fail(sock, view->origin, err.msg);
 	if (gpu_libs_find(req->gpu_libs, req->gpu_ld_cache, &gpu, &err) < 0)
 		helper_fail(sock, NULL, err.msg);

@@ -307,7 +307,13 @@ int nix_request_resolve(const struct nix_config *cfg,
 
 	if (nix_path_expand(arg, home, user, view->store, sizeof(view->store), &perr) < 0)
 		return nix_err_set(err, "%s: %s", view->origin, perr.msg);
-	if (!nix_config_store_allowed(cfg, view->store, home, user)) {
+	/* The site's own stores need not be under allowed_stores: the admin
+	 * named each. They are root's, shared by every job: never written. */
+	view->site_store = nix_config_is_site_store(cfg, view->store);
+	if (view->site_store && req->writable)
+		return nix_err_set(err, "--nix-writable: %s is a site store (site_stores), "
+				   "read-only for every job", view->store);
+	if (!view->site_store && !nix_config_store_allowed(cfg, view->store, home, user)) {
 		char allowed[512];
 
 		nix_config_allowed_list(cfg, home, user, allowed, sizeof(allowed));
@@ -369,6 +375,11 @@ int nix_profile_task_path(const char *profiles, const char *path, char *out,
 		out[o - 1] = '\0'; /* no trailing ':' (it would mean the cwd) */
 	}
 	return 0;
+}
+
+uid_t nix_view_store_owner(const struct nix_view *view, uid_t user)
+{
+	return view->site_store ? 0 : user;
 }
 
 void nix_view_store_dir(const struct nix_view *view, char *out, size_t outlen)

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "nix_config.h"
 #include "nix_error.h"
@@ -41,6 +42,7 @@ struct nix_view {
 	char store[PATH_MAX];          /* normalized absolute store directory */
 	char mountpoint[PATH_MAX];     /* from the config */
 	bool writable;
+	bool site_store;               /* one of the site's (site_stores=): root's, read-only */
 	char closure[NIX_LIST_ARG_MAX]; /* SPEC list; "" = the whole store */
 	char hide[NIX_ARG_MAX];         /* normalized, comma-separated; "" = none */
 	/* --nix-profile, expanded and normalized, comma-separated; "" = none.
@@ -91,6 +93,10 @@ bool nix_hide_covers(const char *hide, const char *dir, char *out, size_t outlen
  * too small. */
 int nix_profile_task_path(const char *profiles, const char *path, char *out,
 			  size_t outlen);
+
+/* Who must own the view's store directory: the job's user (user), or root
+ * for a site store. */
+uid_t nix_view_store_owner(const struct nix_view *view, uid_t user);
 
 /* The directory holding the store's paths in the view: "<mountpoint>/store". */
 void nix_view_store_dir(const struct nix_view *view, char *out, size_t outlen);

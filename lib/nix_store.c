@@ -248,6 +248,9 @@ static int check_owner_and_mode(int fd, const char *what, uid_t uid,
 	if (st.st_uid != uid) {
 		char owner[64], user[64];
 
+		if (uid == 0) /* a site store (site_stores=) */
+			return nix_err_set(err, "%s is owned by %s, not by root as a site store must be",
+					   what, user_name(st.st_uid, owner, sizeof(owner)));
 		return nix_err_set(err, "%s is owned by %s, not by the job's user %s",
 				   what, user_name(st.st_uid, owner, sizeof(owner)),
 				   user_name(uid, user, sizeof(user)));

@@ -21,8 +21,9 @@ struct nix_store {
 
 #define NIX_STORE_INIT { .root_fd = -1, .store_fd = -1, .has_db = false }
 
-/* Open and check a normalized absolute path as the current user; uid is the
- * job user that must own DIR and DIR/store. On error, err says why in words
+/* Open and check a normalized absolute path as the current user; uid must
+ * own DIR and DIR/store: the job's user, or root for a site store
+ * (nix_view_store_owner). On error, err says why in words
  * a user can act on ("does not exist", "is group- or world-writable", ...). */
 int nix_store_open(const char *path, uid_t uid, struct nix_store *store,
 		   struct nix_err *err);

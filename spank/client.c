@@ -164,7 +164,7 @@ int nix_client_check(spank_t sp)
 	rc = check_image(&view);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	if (nix_store_open(view.store, getuid(), &store, &err) < 0) {
+	if (nix_store_open(view.store, nix_view_store_owner(&view, getuid()), &store, &err) < 0) {
 		/* A default the user never asked for must not stop a job. */
 		if (!nix_plugin.req.store_given)
 			return default_store_unusable(&view, err.msg);

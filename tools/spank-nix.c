@@ -281,7 +281,7 @@ static int check_like_srun(struct cli *c, struct nix_view *view, struct nix_stor
 		die_nix(err.msg);
 	if (rc == 0)
 		return 0;
-	if (nix_store_open(view->store, getuid(), store, &err) < 0) {
+	if (nix_store_open(view->store, nix_view_store_owner(view, getuid()), store, &err) < 0) {
 		if (!c->req.store_given)
 			return 0; /* a site default the user does not have */
 		nix_escape(view->origin, msg, sizeof(msg) / 2);

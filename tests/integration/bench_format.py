@@ -2,7 +2,8 @@
 """bench_format.py README BENCH_DIR WORK: does the README's Performance
 section show the tables in the format the bench commands print?
 
-Feeds bench/table.py, bench/tasks_table.py and bench/closure_table.py
+Feeds bench/table.py, bench/tasks_table.py, bench/closure_table.py and
+bench/shared_fs_table.py
 synthetic raw lines (every kind of cell: numbers, timeouts, sizes not
 reached), then compares, with every number replaced by N:
   - each table of the section has the header row of a table the commands
@@ -95,6 +96,15 @@ tpn_md = write("tpn.md", [run("python3", f"{bench}/tasks_table.py", write("tpn.r
 printed = (run("python3", f"{bench}/table.py", write("run.raw", run_raw), "6", "5", "5", "5", tpn_md)
            + "\n" + run("python3", f"{bench}/closure_table.py", write("cv.raw", cv_raw), "7", "5",
                         "100 1000 5000"))
+# bench/shared-fs: both ways its image column can be measured.
+for mode in ("plugin", "hand"):
+    sf = [f"meta files 20000 reads 5000 size_kib 109988 image_kib 22824 image {mode}",
+          "meta ganesha 4.3-2"]
+    for i in range(1, 6):
+        for col in ("nfsdir", "nfsimg", "localdir", "bare"):
+            sf += [f"{i} {col} {m} {random.uniform(50, 900):.1f}"
+                   for m in (("first", "later") if col == "bare" else ("first", "later", "cold", "warm"))]
+    printed += "\n" + run("python3", f"{bench}/shared_fs_table.py", write(f"sf-{mode}.raw", sf), "5")
 want, want_titles = tables(printed)
 have, have_titles = tables(section(open(readme).read()))
 errors = []

@@ -197,6 +197,82 @@ START_TEST(request_site_limits)
 }
 END_TEST
 
+START_TEST(config_site_stores_parsed)
+{
+	struct nix_config cfg;
+	struct nix_err err;
+	char *good[] = { "site_stores=/gpfs//nix/,/cvmfs/nix.example.org" };
+	char *rel[] = { "site_stores=/gpfs/nix,nix" };
+	char *per_user[] = { "site_stores=/gpfs/%u" };
+	char *dotdot[] = { "site_stores=/gpfs/../etc" };
+	char *root[] = { "site_stores=/" };
+	char *many[] = { "site_stores=/1,/2,/3,/4,/5,/6,/7,/8,/9,/10,/11,/12,/13,/14,/15,/16,/17" };
+
+	nix_config_defaults(&cfg);
+	ck_assert_int_eq(cfg.n_site_stores, 0);
+	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs/nix"));
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, good, &err), 0);
+	ck_assert_int_eq(cfg.n_site_stores, 2);
+	ck_assert_str_eq(cfg.site_stores[0], "/gpfs/nix");
+	ck_assert_str_eq(cfg.site_stores[1], "/cvmfs/nix.example.org");
+	ck_assert(nix_config_is_site_store(&cfg, "/gpfs/nix"));
+	ck_assert(nix_config_is_site_store(&cfg, "/cvmfs/nix.example.org"));
+	/* only the directory itself, not what is below or beside it */
+	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs/nix/store"));
+	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs"));
+	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs/nix2"));
+
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, rel, &err), -1);
+	ck_assert_str_eq(err.msg, "site_stores=/gpfs/nix,nix: nix: not an absolute path");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, per_user, &err), -1);
+	ck_assert_str_eq(err.msg, "site_stores=/gpfs/%u: /gpfs/%u: a site store is the same for every user (no %h or %u)");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, dotdot, &err), -1);
+	ck_assert_str_eq(err.msg, "site_stores=/gpfs/../etc: /gpfs/../etc: contains a '..' component");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, root, &err), -1);
+	ck_assert_str_eq(err.msg, "site_stores=/: / is not a store");
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, many, &err), -1);
+	ck_assert_str_eq(err.msg, "site_stores: more than 16 stores");
+}
+END_TEST
+
+START_TEST(request_site_store_read_only_for_anyone)
+{
+	struct nix_config cfg;
+	struct nix_request req = { 0 };
+	struct nix_view v;
+	struct nix_err err;
+	char *args[] = { "allowed_stores=%h", "site_stores=/gpfs/nix" };
+
+	nix_config_defaults(&cfg);
+	ck_assert_int_eq(nix_config_parse(&cfg, 2, args, &err), 0);
+	/* outside allowed_stores, but the site's: root must own it */
+	strcpy(req.store, "/gpfs//nix/");
+	req.store_given = true;
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 1);
+	ck_assert_str_eq(v.store, "/gpfs/nix");
+	ck_assert(v.site_store);
+	ck_assert_int_eq(nix_view_store_owner(&v, 1005), 0);
+	req.writable = true;
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
+	ck_assert_str_eq(err.msg, "--nix-writable: /gpfs/nix is a site store (site_stores), read-only for every job");
+	/* below it is not the site store, and not allowed either */
+	req.writable = false;
+	strcpy(req.store, "/gpfs/nix/store");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
+	/* the user's own store: the user owns it */
+	strcpy(req.store, "~/nix");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 1);
+	ck_assert(!v.site_store);
+	ck_assert_int_eq(nix_view_store_owner(&v, 1005), 1005);
+	/* default_store may name a site store */
+	req.store_given = false;
+	strcpy(cfg.default_store, "/gpfs/nix");
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 1);
+	ck_assert(v.site_store);
+	ck_assert_str_eq(v.origin, "default_store=/gpfs/nix");
+}
+END_TEST
+
 START_TEST(request_hide_and_closure)
 {
 	struct nix_config cfg;
@@ -537,6 +613,8 @@ int main(void)
 	tcase_add_test(tc, request_resolves_to_view);
 	tcase_add_test(tc, request_default_store_and_none);
 	tcase_add_test(tc, request_site_limits);
+	tcase_add_test(tc, config_site_stores_parsed);
+	tcase_add_test(tc, request_site_store_read_only_for_anyone);
 	tcase_add_test(tc, request_hide_and_closure);
 	tcase_add_test(tc, request_closure_expands_like_store);
 	tcase_add_test(tc, slurm_paths_from_a_conf);

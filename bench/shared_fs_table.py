@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""shared_fs_table.py RAW ROUNDS: the table of bench/shared-fs.
+
+RAW lines: "ROUND COLUMN METRIC MS" (COLUMN nfsdir, nfsimg, localdir, bare;
+METRIC first, later, cold, warm; MS a number or "fail"), and "meta ..."
+lines (files, reads, sizes, how the image was mounted, Ganesha's version).
+Ratios and extras are per round, against the same round's other column."""
+import sys
+
+from stats import quart
+
+raw, rounds = sys.argv[1], int(sys.argv[2])
+data, meta = {}, {}
+for line in open(raw):
+    f = line.split()
+    if not f:
+        continue
+    if f[0] == "meta":
+        meta.update(zip(f[1::2], f[2::2]))
+        continue
+    r, col, metric, v = f[:4]
+    data[(int(r), col, metric)] = None if v == "fail" else float(v)
+
+
+def vals(col, metric):
+    return [data.get((r, col, metric)) for r in range(1, rounds + 1)]
+
+
+def per_round(a, b, op):
+    out = []
+    for x, y in zip(a, b):
+        out.append(None if x is None or y is None else op(x, y))
+    return out
+
+
+def cell(v, sign=False, digits=1, bold=False):
+    q = quart(v)
+    if q is None:
+        return "n/a"
+    f = f"{{:{'+' if sign else ''}.{digits}f}}"
+    m = f.format(q[0])
+    return f"{'**' + m + '**' if bold else m} ({f.format(q[1])} to {f.format(q[2])})"
+
+
+def fails(v):
+    n = sum(x is None for x in v)
+    return f" ({n} of {len(v)} failed)" if n else ""
+
+
+def verdict(v, limit, higher_is_better):
+    q = quart(v)
+    if q is None:
+        return "NOT MEASURED"
+    good = q[1] >= limit if higher_is_better else q[2] <= limit
+    bad = q[2] < limit if higher_is_better else q[1] > limit
+    return "MET" if good else "NOT MET" if bad else "NOT SHOWN (spread straddles the target)"
+
+
+by_hand = meta.get("image") == "hand"
+img_name = ("squashfs image on NFS, loop-mounted on the node by hand (this build has no "
+            "`--nix-store=IMAGE`)" if by_hand else "squashfs image on NFS, `--nix-store=IMAGE`")
+rows = [("directory on NFS", "nfsdir"), (img_name, "nfsimg"),
+        ("directory on local disk (floor)", "localdir")]
+print(f"### Shared file system: a store on NFS (ms: median of {rounds} rounds, interquartile "
+      "range or min to max in parentheses; the columns interleaved in each round, the page "
+      "cache dropped before each first step and each cold run; ratios per round)")
+print()
+print("| store | first step (creates the view) | later step | file-heavy program, cold "
+      "| file-heavy program, warm |")
+print("|---|---|---|---|---|")
+for name, col in rows:
+    steps = [cell(vals(col, m)) + fails(vals(col, m)) for m in ("first", "later")]
+    if by_hand and col == "nfsimg":
+        steps = ["not measured", "not measured"]
+    runs = [cell(vals(col, m)) + fails(vals(col, m)) for m in ("cold", "warm")]
+    print(f"| {name} | {' | '.join(steps)} | {' | '.join(runs)} |")
+print(f"| no store (bare `srun`) | {cell(vals('bare', 'first'))} | {cell(vals('bare', 'later'))} "
+      "| | |")
+print()
+print(f"Store: {int(meta.get('files', 0)):,} files ({int(meta.get('size_kib', 0)):,} KiB), its "
+      f"squashfs image (zstd) {int(meta.get('image_kib', 0)):,} KiB; the program reads "
+      f"{int(meta.get('reads', 0)):,} of them (stat, open, read, close each). NFS: NFS-Ganesha "
+      f"{meta.get('ganesha', '?')} (VFS, NFSv4) on this machine, mounted on each node over the "
+      "cluster's bridge by `bench/nfs_fuse.c` (FUSE over libnfs: this kernel has no NFS "
+      "client).")
+cold_speedup = per_round(vals("nfsdir", "cold"), vals("nfsimg", "cold"), lambda a, b: a / b)
+cold_floor = per_round(vals("nfsimg", "cold"), vals("localdir", "cold"), lambda a, b: a / b)
+first_extra = per_round(vals("nfsimg", "first"), vals("nfsdir", "first"), lambda a, b: a - b)
+print(f"Target, the cold file-heavy program at least 3 x faster from the image than from the "
+      f"directory on NFS: **{verdict(cold_speedup, 3.0, True)}** (directory / image "
+      f"{cell(cold_speedup, digits=2)}); within 1.5 x of the local directory: "
+      f"**{verdict(cold_floor, 1.5, False)}** (image / local {cell(cold_floor, digits=2)}).")
+if by_hand:
+    print("Target, the first step with an image at most +20 ms over a directory store: "
+          "**NOT MEASURED** (needs `--nix-store=IMAGE`).")
+else:
+    print(f"Target, the first step with an image at most +20 ms over a directory store on NFS: "
+          f"**{verdict(first_extra, 20.0, False)}** ({cell(first_extra, sign=True)} ms).")
