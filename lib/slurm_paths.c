@@ -39,9 +39,8 @@ void slurm_paths_add_dir_of(struct slurm_paths *out, const char *path)
 	slurm_paths_add(out, dir);
 }
 
-/* "%n" -> node, "%h" -> host; anything else is copied. */
-static void expand(const char *in, const char *node, const char *host,
-		   char *out, size_t outlen)
+void slurm_conf_expand(const char *in, const char *node, const char *host,
+		       char *out, size_t outlen)
 {
 	size_t o = 0;
 
@@ -82,6 +81,7 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 	const char *p = conf_text, *v;
 
 	out->n = 0;
+	out->ns_type = SLURM_NS_NONE;
 	slurm_paths_add_dir_of(out, conf_path);
 	while (p && *p) {
 		const char *end = strchrnul(p, '\n');
@@ -94,7 +94,7 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 
 		if ((v = value_of(line, "SlurmdSpoolDir")) || (v = value_of(line, "TmpFS"))) {
 			snprintf(val, sizeof(val), "%s", v);
-			expand(val, node, host, exp, sizeof(exp));
+			slurm_conf_expand(val, node, host, exp, sizeof(exp));
 			slurm_paths_add(out, exp);
 		} else if ((v = value_of(line, "AuthInfo"))) {
 			const char *s = strstr(v, "socket=");
@@ -108,6 +108,10 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 			   (v = value_of(line, "TaskProlog")) ||
 			   (v = value_of(line, "TaskEpilog"))) {
 			slurm_paths_add_dir_of(out, v);
+		} else if ((v = value_of(line, "NamespaceType")) ||
+			   (v = value_of(line, "JobContainerType"))) {
+			/* 25.11 renamed JobContainerType; either names the plugin */
+			out->ns_type = slurm_ns_type_of(v);
 		} else if ((v = value_of(line, "PluginDir"))) {
 			char *save = NULL;
 
@@ -118,10 +122,9 @@ void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 	}
 }
 
-/* slurm.conf's text, or NULL: a regular file of at most SLURM_CONF_MAX
- * bytes. It is root's file, named by slurmstepd's own environment, but a
- * FIFO or a device there must not hang or flood the root task. */
-static char *read_conf(const char *conf_path)
+/* Root's files, named by slurmstepd's own environment, but a FIFO or a
+ * device there must not hang or flood the root task. */
+char *slurm_conf_read_text(const char *conf_path, off_t max)
 {
 	int fd = open(conf_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat st;
@@ -130,7 +133,7 @@ static char *read_conf(const char *conf_path)
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SLURM_CONF_MAX)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > max)
 		goto out;
 	text = malloc((size_t)st.st_size + 1);
 	while (text && got < (size_t)st.st_size) {
@@ -149,13 +152,40 @@ out:
 	return text;
 }
 
+void slurm_paths_add_ns(struct slurm_paths *out, const char *conf_path,
+			const char *node, const char *host)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(conf_path, '/');
+	struct slurm_ns_conf *ns;
+
+	if (out->ns_type == SLURM_NS_NONE || !slash)
+		return;
+	/* the namespace plugin's file is next to slurm.conf */
+	if ((size_t)(slash - conf_path) >= sizeof(dir))
+		return;
+	memcpy(dir, conf_path, (size_t)(slash - conf_path));
+	dir[slash - conf_path] = '\0';
+	ns = malloc(sizeof(*ns));
+	if (!ns)
+		return;
+	slurm_ns_conf_read(out->ns_type, dir[0] ? dir : "/", node, host, ns);
+	if (ns->enabled) {
+		slurm_paths_add(out, ns->base_path);
+		for (int i = 0; i < ns->ndirs; i++)
+			slurm_paths_add(out, ns->dirs[i]);
+	}
+	free(ns);
+}
+
 void slurm_paths_read(const char *conf_path, const char *node,
 		      const char *host, struct slurm_paths *out)
 {
-	char *text = read_conf(conf_path);
+	char *text = slurm_conf_read_text(conf_path, SLURM_CONF_MAX);
 
 	slurm_paths_from_conf(text ? text : "", conf_path, node, host, out);
 	free(text);
+	slurm_paths_add_ns(out, conf_path, node, host);
 	slurm_paths_add(out, "/var/run/munge");
 	slurm_paths_add(out, "/run/munge");
 	slurm_paths_add(out, "/var/spool/slurmd");

@@ -4,24 +4,35 @@
  * (PMIx's shared memory, the batch script), TmpFS, PluginDir, and the
  * directories of PlugStackConfig, TaskProlog and TaskEpilog (which run in
  * the task, after the plugin), read from slurm.conf with %n and %h
- * expanded. Plain text in, paths out. */
+ * expanded; and the job namespace plugin's BasePath and private Dirs
+ * (JobContainerType/NamespaceType, slurm_ns_conf.h). Plain text in, paths
+ * out. */
 #ifndef SPANK_NIX_SLURM_PATHS_H
 #define SPANK_NIX_SLURM_PATHS_H
 
 #include <limits.h>
+#include <sys/types.h>
 
-#define SLURM_PATHS_MAX 16
+#include "slurm_ns_conf.h"
+
+#define SLURM_PATHS_MAX 24
 #define SLURM_CONF_MAX (1 << 20) /* a bigger slurm.conf is not read */
 
 struct slurm_paths {
 	char path[SLURM_PATHS_MAX][PATH_MAX];
 	int n;
+	enum slurm_ns_type ns_type; /* slurm.conf's JobContainerType/NamespaceType */
 };
 
 /* Collect from slurm.conf text (conf_path is its own path) for node. */
 void slurm_paths_from_conf(const char *conf_text, const char *conf_path,
 			   const char *node, const char *host,
 			   struct slurm_paths *out);
+
+/* The namespace plugin's BasePath and Dirs for node (out->ns_type, from
+ * slurm_paths_from_conf), read from the file next to conf_path. */
+void slurm_paths_add_ns(struct slurm_paths *out, const char *conf_path,
+			const char *node, const char *host);
 
 /* The same, reading conf_path (a regular file of at most SLURM_CONF_MAX
  * bytes, else only the defaults are used); paths Slurm defaults to when the file does
@@ -32,5 +43,13 @@ void slurm_paths_read(const char *conf_path, const char *node,
 /* Add a path, or the directory holding a file (normalized, no duplicates). */
 void slurm_paths_add(struct slurm_paths *out, const char *path);
 void slurm_paths_add_dir_of(struct slurm_paths *out, const char *file);
+
+/* "%n" -> node, "%h" -> host in a Slurm path; anything else is copied. */
+void slurm_conf_expand(const char *in, const char *node, const char *host,
+		       char *out, size_t outlen);
+
+/* A regular file's text of at most max bytes (opened O_NONBLOCK: a FIFO
+ * does not hang), NUL-terminated and malloc'ed; NULL otherwise. */
+char *slurm_conf_read_text(const char *path, off_t max);
 
 #endif

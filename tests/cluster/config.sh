@@ -47,6 +47,9 @@ NIXC_PLUGIN_MODE=${NIXC_PLUGIN_MODE:-required}
 # Slurm 25.11; linux: namespace/linux (25.11+) with the NIXC_NS_FLAGS.
 NIXC_JOB_CONTAINER=${NIXC_JOB_CONTAINER:-none}
 NIXC_NS_FLAGS=${NIXC_NS_FLAGS:-CLONE_NEWUSER CLONE_NEWPID}
+# The namespace plugin's Dirs (the job's private directories; 23.02+),
+# comma-separated; empty: Slurm's default (/tmp,/dev/shm).
+NIXC_NS_DIRS=${NIXC_NS_DIRS:-}
 # Extra PrologFlags (e.g. contain) even without job_container/tmpfs.
 NIXC_PROLOG_FLAGS=${NIXC_PROLOG_FLAGS:-}
 # cgroup|linuxproc|pgid. Default: cgroup (v1) when the v1 freezer is mounted.

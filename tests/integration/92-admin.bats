@@ -6,7 +6,8 @@
 load helpers
 load nix_helpers
 
-ADMIN=$NIXC_REPO/build/admin/spank-nix-admin
+# from the build the plugin under test comes from (run-all --release: build-<release>)
+ADMIN=$(dirname "$(dirname "$NIXC_PLUGIN")")/admin/spank-nix-admin
 
 setup_file() {
   require_cluster
