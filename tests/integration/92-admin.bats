@@ -6,7 +6,8 @@
 load helpers
 load nix_helpers
 
-ADMIN=$NIXC_REPO/build/admin/spank-nix-admin
+# The build tree's, next to the plugin the cluster uses, or the installed one.
+ADMIN=${SPANK_NIX_ADMIN:-$(dirname "$NIXC_PLUGIN")/../admin/spank-nix-admin}
 
 setup_file() {
   require_cluster
