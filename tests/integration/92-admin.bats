@@ -6,8 +6,8 @@
 load helpers
 load nix_helpers
 
-# from the build the plugin under test comes from (run-all --release: build-<release>)
-ADMIN=$(dirname "$(dirname "$NIXC_PLUGIN")")/admin/spank-nix-admin
+# The build tree's, next to the plugin the cluster uses, or the installed one.
+ADMIN=${SPANK_NIX_ADMIN:-$(dirname "$NIXC_PLUGIN")/../admin/spank-nix-admin}
 
 setup_file() {
   require_cluster
