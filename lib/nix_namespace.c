@@ -23,13 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "closure_view.h"
 #include "gpu_libs.h"
 #include "nix_clock.h"
 #include "nix_fuse_server.h"
 #include "nix_image.h"
 #include "mount_plan.h"
 #include "nix_store.h"
+#include "view_plan.h"
 
 #ifndef NS_GET_MNTNS_ID /* Linux 6.10 */
 #define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
@@ -250,12 +250,11 @@ static void closure_entries_or_fail(int sock, const struct nix_view *view,
 				    struct nix_store *store, struct host_entry **entries,
 				    size_t *n_entries)
 {
-	char store_dir[PATH_MAX + 8], origin[NIX_LIST_ARG_MAX + 32];
+	char origin[NIX_LIST_ARG_MAX + 32];
 	struct nix_err err;
 
-	nix_view_store_dir(view, store_dir, sizeof(store_dir));
-	snprintf(origin, sizeof(origin), "--nix-closure=%s", view->closure);
-	if (closure_view_entries(store, store_dir, view->closure, entries, n_entries, &err) < 0)
+	if (view_closure_entries(view, store, entries, n_entries, origin,
+				 sizeof(origin), &err) < 0)
 		helper_fail(sock, origin, err.msg);
 }
 
@@ -278,100 +277,142 @@ static void image_store_or_fail(int sock, const struct nix_ns_request *req,
 	}
 }
 
-/* The helper: runs in a fresh process forked by nix_ns_create. */
-static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
-				   pid_t creator, uint64_t pinner_id)
-{
-	const struct nix_view *view = req->view;
-	struct mount_plan plan = { 0 };
-	struct host_root root;
-	struct nix_store store = NIX_STORE_INIT;
-	struct nix_image img = NIX_IMAGE_INIT;
-	struct host_entry *entries = NULL;
-	size_t n_entries = 0;
-	struct gpu_libs gpu = { 0 };
-	struct nix_err err;
-	int rc, run_fd = -1, refused;
-	char c;
+/* What the helper opens and finds on its way to the user stage. */
+struct helper_view {
+	struct nix_store store;
+	struct nix_image img;
+	int is_image;
+	struct host_entry *entries;
+	size_t n_entries;
+	struct gpu_libs gpu;
+};
 
+/* Die with the creator, enter the mount namespace the view copies, and
+ * keep no fd but the socket and the user namespace to join. */
+static void enter_base(int sock, const struct nix_ns_request *req, pid_t creator)
+{
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != creator)
 		_exit(1);
 	if (req->base_mntns_fd >= 0 && setns(req->base_mntns_fd, CLONE_NEWNS) < 0)
 		helper_fail(sock, NULL, "cannot enter the job's mount namespace");
 	close_all_fds_but(sock, req->join_userns_fd);
+}
 
-	/* Host stage, as root. */
+/* Host stage, as root, in a mount namespace of our own. */
+static void apply_host_stage(int sock, const struct nix_ns_request *req,
+			     struct helper_view *hv)
+{
+	const struct nix_view *view = req->view;
+	struct mount_plan plan = { 0 };
+	struct nix_err err;
+
 	if (unshare(CLONE_NEWNS) < 0)
 		helper_fail(sock, NULL, "unshare(CLONE_NEWNS) failed");
-	if (host_root_scan(view->mountpoint, &root, &err) < 0 ||
-	    mount_plan_host(&root, view->mountpoint, req->state_dir, &plan, &err) < 0 ||
+	if (view_plan_host(view->mountpoint, req->state_dir, &plan, &err) < 0 ||
 	    mount_plan_apply(&plan, &err) < 0)
 		helper_fail(sock, NULL, err.msg);
 	mount_plan_free(&plan);
-	host_root_free(&root);
 	/* An image is opened as the user; squashfs=kernel mounts it now. */
-	int is_image = nix_image_host_stage(view->store, req->squashfs, req->ids,
-					    view->mountpoint, &img, &err);
-
-	if (is_image < 0)
+	hv->is_image = nix_image_host_stage(view->store, req->squashfs, req->ids,
+					    view->mountpoint, &hv->img, &err);
+	if (hv->is_image < 0)
 		helper_fail(sock, view->origin, err.msg);
+}
 
-	/* From here on, the job user's credentials. */
+/* From here on, the job user's credentials: open what the view shows. */
+static void become_user(int sock, const struct nix_ns_request *req, pid_t creator,
+			struct helper_view *hv)
+{
+	const struct nix_view *view = req->view;
+	struct nix_err err;
+
 	if (assume_user(req->ids, creator) < 0) {
 		nix_err_errno(&err, errno, "cannot become uid %u", (unsigned)req->ids->uid);
 		helper_fail(sock, NULL, err.msg);
 	}
-	if (!is_image && nix_store_open(view->store, nix_view_store_owner(view, req->ids->uid),
-				       &store, &err) < 0)
+	if (!hv->is_image &&
+	    nix_store_open(view->store, nix_view_store_owner(view, req->ids->uid), &hv->store, &err) < 0)
 		helper_fail(sock, view->origin, err.msg);
-	if (gpu_libs_find(req->gpu_libs, req->gpu_ld_cache, &gpu, &err) < 0)
+	if (gpu_libs_find(req->gpu_libs, req->gpu_ld_cache, &hv->gpu, &err) < 0)
 		helper_fail(sock, NULL, err.msg);
-	if (!is_image && view->closure[0])
-		closure_entries_or_fail(sock, view, &store, &entries, &n_entries);
+	if (!hv->is_image && view->closure[0])
+		closure_entries_or_fail(sock, view, &hv->store, &hv->entries, &hv->n_entries);
+}
 
-	refused = enter_view_namespaces(sock, req, creator);
-	if (make_pinnable(pinner_id) < 0)
-		helper_fail(sock, NULL, "no CPU of this task makes a mount namespace the kernel "
-			    "lets the node pin (namespace ids per CPU; see README)");
+/* A bind mount's source must be in our own mount namespace: open the
+ * directory again and make sure it is the one checked as the user.
+ * An image is read from its mount here, which nobody else can change. */
+static void reopen_store(int sock, const struct nix_ns_request *req,
+			 struct helper_view *hv)
+{
+	const struct nix_view *view = req->view;
+	struct nix_err err;
 
-	/* A bind mount's source must be in our own mount namespace: open the
-	 * directory again and make sure it is the one checked as the user.
-	 * An image is read from its mount here, which nobody else can change. */
-	if (is_image) {
-		image_store_or_fail(sock, req, &img, &store);
-		nix_image_close(&img);
+	if (hv->is_image) {
+		image_store_or_fail(sock, req, &hv->img, &hv->store);
+		nix_image_close(&hv->img);
 		if (view->closure[0])
-			closure_entries_or_fail(sock, view, &store, &entries, &n_entries);
-	} else if (nix_store_reopen(view->store, &store, &err) < 0) {
+			closure_entries_or_fail(sock, view, &hv->store, &hv->entries,
+						&hv->n_entries);
+	} else if (nix_store_reopen(view->store, &hv->store, &err) < 0) {
 		helper_fail(sock, view->origin, err.msg);
 	}
+}
 
-	/* User stage, inside the job's user namespace. */
-	if (view->closure[0])
-		rc = mount_plan_user_closure(store.store_fd, view->mountpoint,
-					     entries, n_entries, &plan, &err);
-	else
-		rc = mount_plan_user(store.root_fd, view->mountpoint, view->writable,
-				     &plan, &err);
-	if (rc == 0)
-		rc = gpu_plan_view(&gpu, &run_fd, &plan, &err); /* before --nix-hide covers them */
-	if (rc == 0 && view->hide[0])
-		rc = mount_plan_hide(view->hide, req->keep, req->nkeep, &plan, &err);
-	if (rc < 0 || mount_plan_apply(&plan, &err) < 0)
-		helper_fail(sock, strncmp(err.msg, "hide ", 5) ? view->origin : "--nix-hide", err.msg);
+/* User stage, inside the job's user namespace. */
+static void apply_user_stage(int sock, const struct nix_ns_request *req,
+			     struct helper_view *hv)
+{
+	const struct view_parts parts = {
+		.view = req->view, .store = &hv->store,
+		.entries = hv->entries, .n_entries = hv->n_entries,
+		.gpu = &hv->gpu, .keep = req->keep, .nkeep = req->nkeep,
+	};
+	struct mount_plan plan = { 0 };
+	struct nix_err err;
+	int run_fd;
+
+	if (view_plan_user(&parts, &plan, &run_fd, &err) < 0 ||
+	    mount_plan_apply(&plan, &err) < 0)
+		helper_fail(sock, view_plan_origin(req->view, &err), err.msg);
 	if (run_fd >= 0)
 		close(run_fd);
+}
 
-	char ready[48];
+/* Tell the creator the view is built, and stay until pinned: the creator
+ * closes its end when done. */
+static _Noreturn void report_ready(int sock, size_t n_entries, int refused)
+{
+	char ready[48], c;
 
 	/* for slurmd's log: the paths shown, and what auto fell back on */
 	snprintf(ready, sizeof(ready), "%zu %d", n_entries, refused);
 	send_msg(sock, MSG_READY, ready);
-	/* Stay until pinned: the creator closes its end when done. */
 	while (recv(sock, &c, 1, 0) > 0)
 		;
 	_exit(0);
+}
+
+/* The helper: runs in a fresh process forked by nix_ns_create. */
+static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
+				   pid_t creator, uint64_t pinner_id)
+{
+	struct helper_view hv = {
+		.store = NIX_STORE_INIT, .img = NIX_IMAGE_INIT,
+	};
+	int refused;
+
+	enter_base(sock, req, creator);
+	apply_host_stage(sock, req, &hv);
+	become_user(sock, req, creator, &hv);
+	refused = enter_view_namespaces(sock, req, creator);
+	if (make_pinnable(pinner_id) < 0)
+		helper_fail(sock, NULL, "no CPU of this task makes a mount namespace the kernel "
+			    "lets the node pin (namespace ids per CPU; see README)");
+	reopen_store(sock, req, &hv);
+	apply_user_stage(sock, req, &hv);
+	report_ready(sock, hv.n_entries, refused);
 }
 
 static int write_proc_file(int proc_dir, const char *name, const char *text,

@@ -219,7 +219,7 @@ static _Noreturn void resolve_child(int fd, const struct nix_ids *ids, struct ni
 	} else {
 		/* a copy of slurmstepd's memory: never the user's to read */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		ok = nix_store_open(view->store, ids->uid, &store, &err) == 0;
+		ok = nix_store_open(view->store, nix_view_store_owner(view, ids->uid), &store, &err) == 0;
 		if (!ok) {
 			char msg[NIX_ERR_MAX];
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "closure.h"
+#include "closure_spec.h"
 
 #define FUZZ_ASSERT(c) do { if (!(c)) { \
 	fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c); \

@@ -5,6 +5,7 @@
 
 #include "check_main.h"
 #include "mount_plan.h"
+#include "plan_format.h"
 
 static struct host_entry debian_root[] = {
 	{ .name = "bin", .type = HOST_SYMLINK, .link = "usr/bin" },
@@ -14,19 +15,6 @@ static struct host_entry debian_root[] = {
 	{ .name = "swapfile", .type = HOST_FILE },
 	{ .name = "usr", .type = HOST_DIR },
 };
-
-static void format_plan(const struct mount_plan *plan, char *out, size_t len)
-{
-	size_t o = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < plan->len && o < len; i++) {
-		char line[512];
-
-		mount_op_format(&plan->ops[i], line, sizeof(line));
-		o += snprintf(out + o, len - o, "%s\n", line);
-	}
-}
 
 START_TEST(host_stage_with_existing_mountpoint_only_isolates)
 {
