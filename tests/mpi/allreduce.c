@@ -9,6 +9,12 @@
  * prints
  *   allreduce size=S sum=X expect=Y verified=ok small_usec=... large_usec=... count=COUNT
  * Exit 0 iff everything verified on every rank; 124 on timeout.
+ *
+ * MPI_Finalize gets its own short budget: MPICH over UCX's tcp transport
+ * sometimes never returns from it on a loaded 2-CPU VM, bare as well as
+ * under the plugin, after every rank has verified the results. Such a rank
+ * prints "allreduce finalize timeout" and exits 0 (the check is done); one
+ * that did not verify still exits 2, and a hang before that 124.
  */
 #include <mpi.h>
 #include <signal.h>
@@ -17,10 +23,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static volatile sig_atomic_t finalizing_verified;
+
 static void on_alarm(int sig)
 {
-    static const char m[] = "allreduce timeout\n";
+    static const char m[] = "allreduce timeout\n", f[] = "allreduce finalize timeout\n";
     (void)sig;
+    if (finalizing_verified) {
+        (void)!write(1, f, sizeof f - 1);
+        _exit(0);
+    }
     (void)!write(1, m, sizeof m - 1);
     _exit(124);
 }
@@ -89,6 +101,8 @@ int main(int argc, char **argv)
     }
     free(in);
     free(out);
+    finalizing_verified = all_ok;
+    alarm(15);
     MPI_Finalize();
     return all_ok ? 0 : 2;
 }
