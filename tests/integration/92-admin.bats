@@ -6,7 +6,8 @@
 load helpers
 load nix_helpers
 
-ADMIN=$NIXC_REPO/build/admin/spank-nix-admin
+# The build the plugin comes from (run-all: build-<release> in a release root).
+ADMIN=$(dirname "$NIXC_PLUGIN")/../admin/spank-nix-admin
 
 setup_file() {
   require_cluster
