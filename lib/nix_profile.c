@@ -210,13 +210,19 @@ static _Noreturn void resolve_child(int fd, const struct nix_ids *ids, struct ni
 	struct nix_err err;
 	int ok;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	pid_t parent = getppid();
+
 	if (setgroups(ids->ngroups, ids->groups) < 0 ||
 	    setresgid(ids->gid, ids->gid, ids->gid) < 0 ||
 	    setresuid(ids->uid, ids->uid, ids->uid) < 0) {
 		nix_err_errno(&err, errno, "cannot become uid %u", (unsigned)ids->uid);
 		ok = 0;
 	} else {
+		/* after the change of ids, which clears it: the walk may hang on a
+		 * store that stops answering, and the task may be killed meanwhile */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (getppid() != parent)
+			_exit(1);
 		/* a copy of slurmstepd's memory: never the user's to read */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		ok = nix_store_open(view->store, nix_view_store_owner(view, ids->uid), &store, &err) == 0;
