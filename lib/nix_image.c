@@ -203,8 +203,7 @@ int nix_image_host_stage(const char *path, enum nix_squashfs mode,
 		return rc;
 	img->mode = mode;
 	if (mode == NIX_SQUASHFS_OFF)
-		return nix_err_set(err, "is a file: squashfs images are turned off on this cluster "
-				   "(plugstack.conf squashfs=off); give a store directory");
+		return nix_image_mode_check(mode, true, true, err);
 	if (mode == NIX_SQUASHFS_KERNEL && kernel_mount(img->fd, mountpoint, err) < 0)
 		return -1;
 	return 1;
@@ -335,6 +334,24 @@ int nix_image_user_stage(struct nix_image *img, const char *mountpoint,
 	if (img->mode == NIX_SQUASHFS_FUSE && fuse_mount(img, mountpoint, ids, err) < 0)
 		return -1;
 	return image_layout(mountpoint, store, err);
+}
+
+int nix_image_mode_check(enum nix_squashfs mode, bool in_userns, bool privileged,
+			 struct nix_err *err)
+{
+	if (mode == NIX_SQUASHFS_OFF)
+		return nix_err_set(err, "is a file: squashfs images are turned off on this cluster "
+				   "(plugstack.conf squashfs=off); give a store directory");
+	if (mode == NIX_SQUASHFS_FUSE && !in_userns)
+		return nix_err_set(err, "squashfs=fuse needs a user namespace, and views here are "
+				   "built without one (userns=never, or the kernel refuses them): the "
+				   "user's FUSE server would serve root's processes; the site may set "
+				   "squashfs=kernel, or give a store directory");
+	if (mode == NIX_SQUASHFS_KERNEL && !privileged)
+		return nix_err_set(err, "squashfs=kernel (the site's plugstack.conf) mounts images "
+				   "as root, which spank-nix, unprivileged, cannot: run it in a job "
+				   "(srun), or give a store directory");
+	return 0;
 }
 
 void nix_image_close(struct nix_image *img)

@@ -80,6 +80,21 @@ int nix_image_user_stage(struct nix_image *img, const char *mountpoint,
 			 const struct nix_ids *ids, struct nix_store *store,
 			 struct nix_err *err);
 
+/* Can an image be read with mode where the view is built? in_userns: the
+ * view has a user namespace of its own (not userns=never, nor auto where
+ * the kernel refuses one); privileged: the builder can mount as root (the
+ * plugin's helper; not the unprivileged spank-nix command). 0, or -1 with
+ * err: the reason, to follow "--nix-store=IMAGE: ".
+ *
+ * squashfs=fuse without a user namespace is refused: the FUSE mount would
+ * be root's, in the initial user namespace, served by the user's own
+ * process. allow_other would let every process that reaches the mount
+ * (root's slurmstepd joining the view, any root tool walking
+ * /proc/PID/root) wait on a server the user can stop; without it the
+ * helper itself, root, could not read the image. */
+int nix_image_mode_check(enum nix_squashfs mode, bool in_userns, bool privileged,
+			 struct nix_err *err);
+
 void nix_image_close(struct nix_image *img);
 
 #endif

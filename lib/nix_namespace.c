@@ -208,13 +208,16 @@ static int mount_as_root_with_user_files(const struct nix_ids *ids, pid_t creato
  * namespace where it may mount: inside the job's user namespace as its
  * owner, or (userns=never, or auto where the kernel refuses one) in the
  * initial user namespace with root's capabilities and the user's file
- * rights. Returns the errno auto fell back on, 0 otherwise. */
-static int enter_view_namespaces(int sock, const struct nix_ns_request *req, pid_t creator)
+ * rights (*in_userns false). Returns the errno auto fell back on, 0
+ * otherwise. */
+static int enter_view_namespaces(int sock, const struct nix_ns_request *req, pid_t creator,
+				 bool *in_userns)
 {
 	struct nix_err err;
 	int refused = 0;
 	char c;
 
+	*in_userns = true;
 	if (req->join_userns_fd >= 0) {
 		if (setns(req->join_userns_fd, CLONE_NEWUSER) < 0 ||
 		    unshare(CLONE_NEWNS) < 0) {
@@ -238,6 +241,7 @@ static int enter_view_namespaces(int sock, const struct nix_ns_request *req, pid
 			helper_fail(sock, NULL, err.msg);
 		}
 	}
+	*in_userns = false;
 	if (mount_as_root_with_user_files(req->ids, creator) < 0 || unshare(CLONE_NEWNS) < 0) {
 		nix_err_errno(&err, errno, "cannot make the view's mount namespace as root");
 		helper_fail(sock, NULL, err.msg);
@@ -292,6 +296,7 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	struct gpu_libs gpu = { 0 };
 	struct nix_err err;
 	int rc, run_fd = -1, refused;
+	bool in_userns;
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -329,7 +334,9 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	if (!is_image && view->closure[0])
 		closure_entries_or_fail(sock, view, &store, &entries, &n_entries);
 
-	refused = enter_view_namespaces(sock, req, creator);
+	refused = enter_view_namespaces(sock, req, creator, &in_userns);
+	if (is_image && nix_image_mode_check(img.mode, in_userns, true, &err) < 0)
+		helper_fail(sock, view->origin, err.msg);
 	if (make_pinnable(pinner_id) < 0)
 		helper_fail(sock, NULL, "no CPU of this task makes a mount namespace the kernel "
 			    "lets the node pin (namespace ids per CPU; see README)");
