@@ -289,7 +289,7 @@ static int fuse_mount(struct nix_image *img, const char *mountpoint,
 }
 
 /* The image's root as a store: IMAGE/store or IMAGE/nix/store. */
-static int image_layout(const char *mountpoint, struct nix_store *store, struct nix_err *err)
+int nix_image_layout(const char *mountpoint, struct nix_store *store, struct nix_err *err)
 {
 	struct stat st;
 	int e;
@@ -331,9 +331,17 @@ int nix_image_user_stage(struct nix_image *img, const char *mountpoint,
 			 const struct nix_ids *ids, struct nix_store *store,
 			 struct nix_err *err)
 {
-	if (img->mode == NIX_SQUASHFS_FUSE && fuse_mount(img, mountpoint, ids, err) < 0)
+	if (nix_image_mount(img, mountpoint, ids, err) < 0)
 		return -1;
-	return image_layout(mountpoint, store, err);
+	return nix_image_layout(mountpoint, store, err);
+}
+
+int nix_image_mount(struct nix_image *img, const char *mountpoint,
+		    const struct nix_ids *ids, struct nix_err *err)
+{
+	if (img->mode == NIX_SQUASHFS_FUSE)
+		return fuse_mount(img, mountpoint, ids, err);
+	return 0;
 }
 
 int nix_image_mode_check(enum nix_squashfs mode, bool in_userns, bool privileged,

@@ -80,6 +80,16 @@ int nix_image_user_stage(struct nix_image *img, const char *mountpoint,
 			 const struct nix_ids *ids, struct nix_store *store,
 			 struct nix_err *err);
 
+/* The two halves of the user stage, for a caller that mounts in one
+ * process and reads in another (the spank-nix command: the server must not
+ * be a child of the user's command, which may wait for all its children).
+ * mount: squashfs=fuse mounts the image at mountpoint, starts its server
+ * (img->server) and closes the connection's fd; kernel: nothing (the host
+ * stage mounted it). layout: the store in what is mounted at mountpoint. */
+int nix_image_mount(struct nix_image *img, const char *mountpoint,
+		    const struct nix_ids *ids, struct nix_err *err);
+int nix_image_layout(const char *mountpoint, struct nix_store *store, struct nix_err *err);
+
 /* Can an image be read with mode where the view is built? in_userns: the
  * view has a user namespace of its own (not userns=never, nor auto where
  * the kernel refuses one); privileged: the builder can mount as root (the
