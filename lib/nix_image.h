@@ -57,9 +57,14 @@ struct nix_image {
 	int fd;             /* the user's image, O_RDONLY; -1: not an image */
 	enum nix_squashfs mode;
 	pid_t server;       /* fuse: the squashfuse process; 0 none */
+	/* fuse on a view without a user namespace: the FUSE mount is then in
+	 * the initial user namespace, so without allow_other (only the user's
+	 * own processes may use it: root's get EACCES, never wait on the
+	 * user's server); the builder must then have all the user's ids. */
+	bool no_userns;
 };
 
-#define NIX_IMAGE_INIT { .fd = -1, .mode = NIX_SQUASHFS_OFF, .server = 0 }
+#define NIX_IMAGE_INIT { .fd = -1, .mode = NIX_SQUASHFS_OFF, .server = 0, .no_userns = false }
 
 /* The ids the image is opened with (nix_namespace.h's nix_ids). */
 struct nix_ids;
@@ -90,20 +95,11 @@ int nix_image_mount(struct nix_image *img, const char *mountpoint,
 		    const struct nix_ids *ids, struct nix_err *err);
 int nix_image_layout(const char *mountpoint, struct nix_store *store, struct nix_err *err);
 
-/* Can an image be read with mode where the view is built? in_userns: the
- * view has a user namespace of its own (not userns=never, nor auto where
- * the kernel refuses one); privileged: the builder can mount as root (the
- * plugin's helper; not the unprivileged spank-nix command). 0, or -1 with
- * err: the reason, to follow "--nix-store=IMAGE: ".
- *
- * squashfs=fuse without a user namespace is refused: the FUSE mount would
- * be root's, in the initial user namespace, served by the user's own
- * process. allow_other would let every process that reaches the mount
- * (root's slurmstepd joining the view, any root tool walking
- * /proc/PID/root) wait on a server the user can stop; without it the
- * helper itself, root, could not read the image. */
-int nix_image_mode_check(enum nix_squashfs mode, bool in_userns, bool privileged,
-			 struct nix_err *err);
+/* Can an image be read with mode by this builder? privileged: it can
+ * mount as root (the plugin's helper; not the unprivileged spank-nix
+ * command, which has only its own user namespace: fuse). 0, or -1 with
+ * err: the reason, to follow "--nix-store=IMAGE: ". */
+int nix_image_mode_check(enum nix_squashfs mode, bool privileged, struct nix_err *err);
 
 void nix_image_close(struct nix_image *img);
 

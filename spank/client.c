@@ -100,8 +100,7 @@ static void warn_missing_hidden(const struct nix_view *view)
 }
 
 /* --nix-store=IMAGE: the file as the node will see it (the user's, a
- * squashfs superblock that fits it), and images allowed on this cluster
- * (not squashfs=off, nor fuse with userns=never).
+ * squashfs superblock that fits it), and images allowed on this cluster.
  * What is inside (a closure, profiles) only the node sees, mounted.
  * Returns 0 for a directory store (checked as one), 1 for a good image,
  * -1 with the error line said. */
@@ -115,10 +114,11 @@ static int check_image(const struct nix_view *view)
 		return 0;
 	if (fd >= 0)
 		close(fd);
-	/* userns=auto may fall back on a node: only the node knows */
-	if (rc > 0 && nix_image_mode_check(nix_plugin.cfg.squashfs,
-					   nix_plugin.cfg.userns != NIX_USERNS_NEVER, true, &err) < 0)
+	if (rc > 0 && nix_plugin.cfg.squashfs == NIX_SQUASHFS_OFF) {
+		nix_err_set(&err, "is a file: squashfs images are turned off on this cluster "
+			    "(plugstack.conf squashfs=off); give a store directory");
 		rc = -1;
+	}
 	if (rc > 0)
 		return 1;
 	if (!nix_plugin.req.store_given)

@@ -282,7 +282,7 @@ static int check_image(struct cli *c, const struct nix_view *view)
 	bool mounting = strcmp(c->command, "check") != 0;
 	int rc = nix_image_open(view->store, getuid(), &c->img.fd, &err);
 
-	if (rc > 0 && nix_image_mode_check(c->cfg.squashfs, true, !mounting, &err) < 0)
+	if (rc > 0 && nix_image_mode_check(c->cfg.squashfs, !mounting, &err) < 0)
 		rc = -1;
 	if (rc >= 0) {
 		c->img.mode = c->cfg.squashfs;
