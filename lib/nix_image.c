@@ -216,8 +216,7 @@ int nix_image_host_stage(const char *path, enum nix_squashfs mode,
 		return rc;
 	img->mode = mode;
 	if (mode == NIX_SQUASHFS_OFF)
-		return nix_err_set(err, "is a file: squashfs images are turned off on this cluster "
-				   "(plugstack.conf squashfs=off); give a store directory");
+		return nix_image_mode_check(mode, true, err);
 	if (mode == NIX_SQUASHFS_KERNEL && kernel_mount(img->fd, mountpoint, err) < 0)
 		return -1;
 	return 1;
@@ -280,10 +279,16 @@ static int fuse_mount(struct nix_image *img, const char *mountpoint,
 	/* allow_other, on a mount of a user namespace, lets in the processes
 	 * of that namespace only (the job's; root's outside never wait on a
 	 * user's server), among them this helper, whose real id is root's;
-	 * default_permissions: the image's modes apply, as on a disk. */
-	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=%u,group_id=%u,"
-		 "allow_other,default_permissions",
-		 fuse_fd, (unsigned)ids->uid, (unsigned)ids->gid);
+	 * default_permissions: the image's modes apply, as on a disk. Without
+	 * a user namespace the mount is the initial namespace's: no
+	 * allow_other, so that only processes with all the user's ids use it
+	 * and root's (slurmstepd joining the view, a tool walking
+	 * /proc/PID/root) get EACCES rather than wait on a server the user
+	 * can stop. */
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=%u,group_id=%u,%s"
+		 "default_permissions",
+		 fuse_fd, (unsigned)ids->uid, (unsigned)ids->gid,
+		 img->no_userns ? "" : "allow_other,");
 	if (mount("squashfuse", mountpoint, "fuse.squashfuse",
 		  MS_RDONLY | MS_NOSUID | MS_NODEV, opts) < 0) {
 		close(fuse_fd);
@@ -303,7 +308,7 @@ static int fuse_mount(struct nix_image *img, const char *mountpoint,
 }
 
 /* The image's root as a store: IMAGE/store or IMAGE/nix/store. */
-static int image_layout(const char *mountpoint, struct nix_store *store, struct nix_err *err)
+int nix_image_layout(const char *mountpoint, struct nix_store *store, struct nix_err *err)
 {
 	struct stat st;
 	int e;
@@ -345,9 +350,29 @@ int nix_image_user_stage(struct nix_image *img, const char *mountpoint,
 			 const struct nix_ids *ids, struct nix_store *store,
 			 struct nix_err *err)
 {
-	if (img->mode == NIX_SQUASHFS_FUSE && fuse_mount(img, mountpoint, ids, err) < 0)
+	if (nix_image_mount(img, mountpoint, ids, err) < 0)
 		return -1;
-	return image_layout(mountpoint, store, err);
+	return nix_image_layout(mountpoint, store, err);
+}
+
+int nix_image_mount(struct nix_image *img, const char *mountpoint,
+		    const struct nix_ids *ids, struct nix_err *err)
+{
+	if (img->mode == NIX_SQUASHFS_FUSE)
+		return fuse_mount(img, mountpoint, ids, err);
+	return 0;
+}
+
+int nix_image_mode_check(enum nix_squashfs mode, bool privileged, struct nix_err *err)
+{
+	if (mode == NIX_SQUASHFS_OFF)
+		return nix_err_set(err, "is a file: squashfs images are turned off on this cluster "
+				   "(plugstack.conf squashfs=off); give a store directory");
+	if (mode == NIX_SQUASHFS_KERNEL && !privileged)
+		return nix_err_set(err, "squashfs=kernel (the site's plugstack.conf) mounts images "
+				   "as root, which spank-nix, unprivileged, cannot: run it in a job "
+				   "(srun), or give a store directory");
+	return 0;
 }
 
 void nix_image_close(struct nix_image *img)

@@ -57,9 +57,14 @@ struct nix_image {
 	int fd;             /* the user's image, O_RDONLY; -1: not an image */
 	enum nix_squashfs mode;
 	pid_t server;       /* fuse: the squashfuse process; 0 none */
+	/* fuse on a view without a user namespace: the FUSE mount is then in
+	 * the initial user namespace, so without allow_other (only the user's
+	 * own processes may use it: root's get EACCES, never wait on the
+	 * user's server); the builder must then have all the user's ids. */
+	bool no_userns;
 };
 
-#define NIX_IMAGE_INIT { .fd = -1, .mode = NIX_SQUASHFS_OFF, .server = 0 }
+#define NIX_IMAGE_INIT { .fd = -1, .mode = NIX_SQUASHFS_OFF, .server = 0, .no_userns = false }
 
 /* The ids the image is opened with (nix_namespace.h's nix_ids). */
 struct nix_ids;
@@ -79,6 +84,22 @@ int nix_image_host_stage(const char *path, enum nix_squashfs mode,
 int nix_image_user_stage(struct nix_image *img, const char *mountpoint,
 			 const struct nix_ids *ids, struct nix_store *store,
 			 struct nix_err *err);
+
+/* The two halves of the user stage, for a caller that mounts in one
+ * process and reads in another (the spank-nix command: the server must not
+ * be a child of the user's command, which may wait for all its children).
+ * mount: squashfs=fuse mounts the image at mountpoint, starts its server
+ * (img->server) and closes the connection's fd; kernel: nothing (the host
+ * stage mounted it). layout: the store in what is mounted at mountpoint. */
+int nix_image_mount(struct nix_image *img, const char *mountpoint,
+		    const struct nix_ids *ids, struct nix_err *err);
+int nix_image_layout(const char *mountpoint, struct nix_store *store, struct nix_err *err);
+
+/* Can an image be read with mode by this builder? privileged: it can
+ * mount as root (the plugin's helper; not the unprivileged spank-nix
+ * command, which has only its own user namespace: fuse). 0, or -1 with
+ * err: the reason, to follow "--nix-store=IMAGE: ". */
+int nix_image_mode_check(enum nix_squashfs mode, bool privileged, struct nix_err *err);
 
 void nix_image_close(struct nix_image *img);
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/fsuid.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,18 +205,51 @@ static int mount_as_root_with_user_files(const struct nix_ids *ids, pid_t creato
 	return 0;
 }
 
+/* squashfs=fuse without a user namespace: the FUSE mount (no allow_other)
+ * admits only processes whose real, effective and saved ids are all the
+ * user's, and the view is built from it. So the helper becomes the user
+ * entirely, keeping only CAP_SYS_ADMIN (in the initial user namespace) to
+ * mount: no DAC override, no other capability; the user may signal it (a
+ * stopped helper is killed at the deadline: the user's own job fails), but
+ * neither ptrace it (not dumpable, and a capability the user has not) nor
+ * read its memory. The server it forks loses the capability at its execve
+ * (a uid other than 0, no file capabilities). */
+static int become_user_with_mount_cap(const struct nix_ids *ids, pid_t creator)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct caps[2] = { { 0 } };
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+	    setresgid(ids->gid, ids->gid, ids->gid) < 0 ||
+	    setresuid(ids->uid, ids->uid, ids->uid) < 0 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return -1;
+	caps[0].permitted = caps[0].effective = 1u << CAP_SYS_ADMIN;
+	if (syscall(SYS_capset, &hdr, caps) < 0)
+		return -1;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return -1;
+	if (getppid() != creator)
+		_exit(1);
+	return 0;
+}
+
 /* Create, join or skip the user namespace: the step between the opens made
  * as the user and the view's mounts. Leaves the helper in a new mount
  * namespace where it may mount: inside the job's user namespace as its
  * owner, or (userns=never, or auto where the kernel refuses one) in the
  * initial user namespace with root's capabilities and the user's file
- * rights. Returns the errno auto fell back on, 0 otherwise. */
-static int enter_view_namespaces(int sock, const struct nix_ns_request *req, pid_t creator)
+ * rights (*in_userns false). Returns the errno auto fell back on, 0
+ * otherwise. */
+static int enter_view_namespaces(int sock, const struct nix_ns_request *req, pid_t creator,
+				 bool *in_userns)
 {
 	struct nix_err err;
 	int refused = 0;
 	char c;
 
+	*in_userns = true;
 	if (req->join_userns_fd >= 0) {
 		if (setns(req->join_userns_fd, CLONE_NEWUSER) < 0 ||
 		    unshare(CLONE_NEWNS) < 0) {
@@ -238,6 +273,7 @@ static int enter_view_namespaces(int sock, const struct nix_ns_request *req, pid
 			helper_fail(sock, NULL, err.msg);
 		}
 	}
+	*in_userns = false;
 	if (mount_as_root_with_user_files(req->ids, creator) < 0 || unshare(CLONE_NEWNS) < 0) {
 		nix_err_errno(&err, errno, "cannot make the view's mount namespace as root");
 		helper_fail(sock, NULL, err.msg);
@@ -380,6 +416,23 @@ static void apply_user_stage(int sock, const struct nix_ns_request *req,
 		close(run_fd);
 }
 
+/* squashfs=fuse without a user namespace: the mount is made without
+ * allow_other, which admits only processes of the user's ids (never root's,
+ * which the user's server could stall), so the helper becomes the user,
+ * keeping only CAP_SYS_ADMIN to mount. */
+static void become_image_server_owner(int sock, const struct nix_ns_request *req,
+				      pid_t creator, struct helper_view *hv)
+{
+	struct nix_err err;
+
+	hv->img.no_userns = true;
+	if (become_user_with_mount_cap(req->ids, creator) < 0) {
+		nix_err_errno(&err, errno, "cannot become uid %u keeping CAP_SYS_ADMIN",
+			      (unsigned)req->ids->uid);
+		helper_fail(sock, NULL, err.msg);
+	}
+}
+
 /* Tell the creator the view is built, and stay until pinned: the creator
  * closes its end when done. */
 static _Noreturn void report_ready(int sock, size_t n_entries, int refused)
@@ -401,12 +454,15 @@ static _Noreturn void helper_main(int sock, const struct nix_ns_request *req,
 	struct helper_view hv = {
 		.store = NIX_STORE_INIT, .img = NIX_IMAGE_INIT,
 	};
+	bool in_userns;
 	int refused;
 
 	enter_base(sock, req, creator);
 	apply_host_stage(sock, req, &hv);
 	become_user(sock, req, creator, &hv);
-	refused = enter_view_namespaces(sock, req, creator);
+	refused = enter_view_namespaces(sock, req, creator, &in_userns);
+	if (hv.is_image && hv.img.mode == NIX_SQUASHFS_FUSE && !in_userns)
+		become_image_server_owner(sock, req, creator, &hv);
 	if (make_pinnable(pinner_id) < 0)
 		helper_fail(sock, NULL, "no CPU of this task makes a mount namespace the kernel "
 			    "lets the node pin (namespace ids per CPU; see README)");

@@ -28,6 +28,8 @@
 #include "gpu_libs.h"
 #include "mount_plan.h"
 #include "nix_config.h"
+#include "nix_image.h"
+#include "nix_namespace.h"
 #include "nix_path.h"
 #include "nix_profile.h"
 #include "nix_request.h"
@@ -56,6 +58,7 @@ struct cli {
 	struct nix_config cfg;
 	char plugin_dir[PATH_MAX];     /* kept reachable under --nix-hide */
 	char config_error[NIX_ERR_MAX + 32];
+	struct nix_image img;          /* --nix-store=IMAGE: the user's image */
 };
 
 static void usage(FILE *out)
@@ -72,8 +75,9 @@ static void usage(FILE *out)
 "(unlike a job's, it cannot map your other groups: they show as nogroup).\n"
 "\n"
 "Nix options (as for srun, sbatch and salloc):\n"
-"      --nix-store=DIR         the Nix store in DIR at /nix, read-only\n"
-"                              (none: no store). Env: SLURM_NIX_STORE\n"
+"      --nix-store=DIR|IMAGE   the Nix store in DIR, or in a squashfs IMAGE\n"
+"                              (read by squashfuse, as you), at /nix,\n"
+"                              read-only (none: no store). Env: SLURM_NIX_STORE\n"
 "      --nix-writable          the store read-write. Env: SLURM_NIX_WRITABLE=1\n"
 "      --nix-closure=SPEC[,SPEC...]\n"
 "                              only these closures in /nix/store (none: the\n"
@@ -94,10 +98,12 @@ static void usage(FILE *out)
 "\n"
 "A command-line option wins over its SLURM_NIX_* variable, which wins over\n"
 "the option a job passed down (SLURM_SPANK__SLURM_SPANK_OPTION_nix_*).\n"
-"Exit status: COMMAND's; 1 with one \"nix:\" line on a bad option or store.\n");
+"Exit status: COMMAND's; 1 with one \"nix:\" line on a bad option or store.\n"
+"An IMAGE needs the site's squashfs=fuse (the default): squashfs=kernel mounts\n"
+"as root, which spank-nix cannot; check takes it, as srun does.\n");
 }
 
-static void die_nix(const char *msg)
+static _Noreturn void die_nix(const char *msg)
 {
 	fprintf(stderr, "spank-nix: error: nix: %s\n", msg);
 	exit(1);
@@ -256,6 +262,37 @@ static void read_site_config(struct cli *c)
 	fclose(f);
 }
 
+static _Noreturn void die_origin(const struct nix_view *view, const char *why)
+{
+	char msg[NIX_ERR_MAX * 2];
+
+	nix_escape(view->origin, msg, sizeof(msg) / 2);
+	snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": %s", why);
+	die_nix(msg);
+}
+
+/* --nix-store=IMAGE: the checks srun makes (spank/client.c check_image):
+ * the user's file, a squashfs superblock that fits it, images allowed on
+ * this cluster. run and shell must also mount it: with squashfuse only.
+ * 1: an image (c->img), 0: not one (a directory store), or 2: an image the
+ * site's default names that the user cannot use (no store, as srun). */
+static int check_image(struct cli *c, const struct nix_view *view)
+{
+	struct nix_err err;
+	bool mounting = strcmp(c->command, "check") != 0;
+	int rc = nix_image_open(view->store, getuid(), &c->img.fd, &err);
+
+	if (rc > 0 && nix_image_mode_check(c->cfg.squashfs, !mounting, &err) < 0)
+		rc = -1;
+	if (rc >= 0) {
+		c->img.mode = c->cfg.squashfs;
+		return rc;
+	}
+	if (!c->req.store_given)
+		return 2;
+	die_origin(view, err.msg);
+}
+
 /* What srun checks before the job is queued (spank/client.c). Returns 1
  * with view filled when there is a store to show, 0 when the job would
  * run without one; exits with srun's "nix:" line on an error. */
@@ -281,6 +318,9 @@ static int check_like_srun(struct cli *c, struct nix_view *view, struct nix_stor
 		die_nix(err.msg);
 	if (rc == 0)
 		return 0;
+	rc = check_image(c, view);
+	if (rc != 0)
+		return rc == 1;
 	if (nix_store_open(view->store, nix_view_store_owner(view, getuid()), store, &err) < 0) {
 		if (!c->req.store_given)
 			return 0; /* a site default the user does not have */
@@ -299,12 +339,12 @@ static int check_like_srun(struct cli *c, struct nix_view *view, struct nix_stor
 	return 1;
 }
 
-static void print_view(const struct nix_view *view)
+static void print_view(const struct nix_view *view, bool image)
 {
 	char buf[NIX_ARG_MAX * 2];
 
 	nix_escape(view->store, buf, sizeof(buf));
-	printf("nix: %s at %s, %s", buf, view->mountpoint,
+	printf("nix: %s%s at %s, %s", buf, image ? " (a squashfs image)" : "", view->mountpoint,
 	       view->writable ? "read-write" : "read-only");
 	if (view->closure[0])
 		printf(", only the closures of %s", nix_quote(view->closure, buf));
@@ -380,9 +420,64 @@ static int keep_paths(struct cli *c, struct slurm_paths *keep, const char **ptrs
 	return keep->n;
 }
 
+static void closure_entries_or_die(const struct nix_view *view, struct nix_store *store,
+				   struct host_entry **entries, size_t *n_entries)
+{
+	char store_dir[PATH_MAX + 8], msg[NIX_ERR_MAX * 2], q[NIX_QUOTE_MAX];
+	struct nix_err err;
+
+	nix_view_store_dir(view, store_dir, sizeof(store_dir));
+	if (closure_view_entries(store, store_dir, view->closure, entries, n_entries, &err) < 0) {
+		snprintf(msg, sizeof(msg), "--nix-closure=%s: %s", nix_quote(view->closure, q), err.msg);
+		die_nix(msg);
+	}
+}
+
+/* --nix-store=IMAGE, in our user namespace: squashfuse mounts it at the
+ * mount point, started by a process that ends at once, so that the server
+ * is no child of the command (which may wait for all its children, while
+ * the server lives as long as the view: it ends when the view's mount
+ * namespace goes with the command). Then the image is the store, and the
+ * closure and profiles are read from it, as on a job's node. */
+static void mount_image(struct cli *c, struct nix_view *view, struct nix_store *store)
+{
+	struct nix_ids ids = { .uid = getuid(), .gid = getgid() };
+	struct nix_err err;
+	char why[NIX_ERR_MAX] = "";
+	int pipefd[2], status = 1;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+		die_nix("cannot fork");
+	if (pid == 0) {
+		close(pipefd[0]);
+		if (nix_image_mount(&c->img, view->mountpoint, &ids, &err) < 0) {
+			if (write(pipefd[1], err.msg, strlen(err.msg)) < 0)
+				_exit(2);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], why, sizeof(why) - 1);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		die_origin(view, n > 0 ? why : "cannot mount the image");
+	nix_image_close(&c->img);
+	if (c->verbose)
+		fprintf(stderr, "spank-nix: squashfuse %s on %s\n", view->store, view->mountpoint);
+	if (nix_image_layout(view->mountpoint, store, &err) < 0)
+		die_origin(view, err.msg);
+	if (nix_view_resolve_profiles(store, view, &err) < 0)
+		die_nix(err.msg);
+}
+
 /* The host stage (a root with the mount point, when the host has none, built
  * in staging) and the user stage, as a job's helper applies them. */
-static void build_view(struct cli *c, const struct nix_view *view, struct nix_store *store,
+static void build_view(struct cli *c, struct nix_view *view, struct nix_store *store,
 		       const char *staging)
 {
 	struct host_entry *entries = NULL;
@@ -395,19 +490,12 @@ static void build_view(struct cli *c, const struct nix_view *view, struct nix_st
 	const char *keep_ptrs[SLURM_PATHS_MAX];
 	int nkeep = 0;
 	struct nix_err err;
-	char store_dir[PATH_MAX + 8], origin[NIX_LIST_ARG_MAX + 32];
+	char origin[NIX_LIST_ARG_MAX + 32];
+	bool image = c->img.fd >= 0;
 	int rc;
 
-	if (view->closure[0]) {
-		nix_view_store_dir(view, store_dir, sizeof(store_dir));
-		snprintf(origin, sizeof(origin), "--nix-closure=%s", view->closure);
-		if (closure_view_entries(store, store_dir, view->closure, &entries, &n_entries, &err) < 0) {
-			char msg[NIX_ERR_MAX * 2], q[NIX_QUOTE_MAX];
-
-			snprintf(msg, sizeof(msg), "--nix-closure=%s: %s", nix_quote(view->closure, q), err.msg);
-			die_nix(msg);
-		}
-	}
+	if (!image && view->closure[0])
+		closure_entries_or_die(view, store, &entries, &n_entries);
 	if (view->hide[0])
 		nkeep = keep_paths(c, &keep, keep_ptrs);
 	if (gpu_libs_find(c->cfg.gpu_libs, c->cfg.gpu_ld_cache, &gpu, &err) < 0)
@@ -420,7 +508,11 @@ static void build_view(struct cli *c, const struct nix_view *view, struct nix_st
 	host_root_free(&root);
 	apply_or_die(c, &plan, NULL);
 
-	if (nix_store_reopen(view->store, store, &err) < 0) {
+	if (image) {
+		mount_image(c, view, store);
+		if (view->closure[0])
+			closure_entries_or_die(view, store, &entries, &n_entries);
+	} else if (nix_store_reopen(view->store, store, &err) < 0) {
 		snprintf(origin, sizeof(origin), "%s: %s", view->origin, err.msg);
 		die_nix(origin);
 	}
@@ -497,7 +589,7 @@ static int wait_for(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	static struct cli c;
+	static struct cli c = { .img = NIX_IMAGE_INIT };
 	static struct nix_view view;
 	struct nix_store store = NIX_STORE_INIT;
 	char cwd[PATH_MAX], staging[] = "/tmp/spank-nix.XXXXXX";
@@ -509,7 +601,7 @@ int main(int argc, char **argv)
 	has_view = check_like_srun(&c, &view, &store);
 	if (!strcmp(c.command, "check")) {
 		if (has_view)
-			print_view(&view);
+			print_view(&view, c.img.fd >= 0);
 		else
 			printf("nix: no store: the job runs without one\n");
 		return 0;
