@@ -88,7 +88,8 @@ image_test_hello_both_layouts() {
 
 # One image per job per node: two srun steps of a batch job (the first,
 # which built the view, has ended when the second starts) share the
-# namespaces, and there is one server / loop device per node; a batch step
+# namespaces, and there is one server / loop device per node (counted in
+# the job's cgroups: an earlier job's server may still be ending); a batch step
 # with the store shares them with its steps too.
 image_test_steps_share_one_mount() {
   local mode=$1 step="srun -n1 --nix-store=~/.img/a.sqsh sh -c '$NIX_HELLO_BIN && readlink /proc/self/ns/user /proc/self/ns/mnt'"
@@ -96,7 +97,8 @@ image_test_steps_share_one_mount() {
     $step
     sleep 1
     $step
-    echo servers=\$(pgrep -u \$(id -u) -x squashfuse | wc -l)"
+    echo servers=\$(pgrep -u \$(id -u) -x squashfuse | while read -r p; do
+      grep -Eqs \"/job_\${SLURM_JOB_ID}(/|\\\$)\" /proc/\$p/cgroup && echo \$p; done | wc -l)"
   assert_equal "$job_state" COMPLETED
   assert_equal "$(grep -c "$NIX_GREETING" <<<"$output")" 2
   assert_equal "$(grep -c '^user:\|^mnt:' <<<"$output")" 4
