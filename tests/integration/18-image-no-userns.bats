@@ -52,7 +52,8 @@ one_view_per_job() {
     sleep 1
     $step
     echo loops=\$(/usr/sbin/losetup -l -n -O BACK-FILE | grep -c '$(image_loop_path a.sqsh)')
-    echo servers=\$(pgrep -u \$(id -u) -x squashfuse | wc -l)"
+    echo servers=\$(pgrep -u \$(id -u) -x squashfuse | while read -r p; do
+      grep -Eqs \"/job_\${SLURM_JOB_ID}(/|\\\$)\" /proc/\$p/cgroup && echo \$p; done | wc -l)"
   assert_equal "$job_state" COMPLETED
   assert_equal "$(grep -c "$NIX_GREETING on $node" <<<"$output")" 2
   assert_equal "$(grep '^mnt:' <<<"$output" | sort -u | wc -l)" 1
