@@ -129,16 +129,6 @@ int nix_image_open(const char *path, uid_t uid, int *fd, struct nix_err *err)
 	return 1;
 }
 
-/* Every change of effective or file-system ids clears the parent-death
- * signal: arm it again, and leave if the task died in between (the helper
- * may sit outside the step's cgroup, where only this signal reaches it). */
-static void keep_dying_with(pid_t parent)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != parent)
-		_exit(1);
-}
-
 /* Open path with the user's rights from a root helper: the effective and
  * file-system ids only, root's again after (real and saved stay root's). */
 static int open_as_user(const char *path, const struct nix_ids *ids, int *fd,
@@ -151,14 +141,16 @@ static int open_as_user(const char *path, const struct nix_ids *ids, int *fd,
 	if (setgroups(ids->ngroups, ids->groups) < 0 || setresgid(-1, ids->gid, -1) < 0 ||
 	    setresuid(-1, ids->uid, -1) < 0)
 		return nix_err_errno(err, errno, "cannot become uid %u", (unsigned)ids->uid);
-	keep_dying_with(parent); /* the open may hang on a store that stops answering */
+	if (nix_after_id_change(parent) < 0) /* the open may hang on a store that stops answering */
+		_exit(1);
 	rc = nix_image_open(path, ids->uid, fd, err);
 	if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0 || setgroups(0, NULL) < 0) {
 		if (*fd >= 0)
 			close(*fd);
 		_exit(1); /* a helper stuck between ids must not go on */
 	}
-	keep_dying_with(parent);
+	if (nix_after_id_change(parent) < 0)
+		_exit(1);
 	return rc;
 }
 

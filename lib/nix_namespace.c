@@ -110,6 +110,16 @@ static _Noreturn void helper_fail(int sock, const char *origin, const char *why)
 	_exit(1);
 }
 
+int nix_after_id_change(pid_t parent)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return -1;
+	if (getppid() != parent)
+		_exit(1); /* the parent died before the death signal was set again */
+	return 0;
+}
+
 /* The helper's credentials for the user stage: the job user's effective
  * and file-system ids, so that the store is opened with the user's rights
  * and the user namespace it creates is the user's (the tasks may join it);
@@ -123,13 +133,7 @@ static int assume_user(const struct nix_ids *ids, pid_t creator)
 	    setresgid(0, ids->gid, 0) < 0 ||
 	    setresuid(0, ids->uid, 0) < 0)
 		return -1;
-	/* The kernel reset both at the change of effective ids. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		return -1;
-	if (getppid() != creator)
-		_exit(1); /* the creator died before the death signal was set */
-	return 0;
+	return nix_after_id_change(creator);
 }
 
 /* The id of the mount namespace we are in; 0 where the kernel has no ids
@@ -196,13 +200,7 @@ static int mount_as_root_with_user_files(const struct nix_ids *ids, pid_t creato
 	setfsgid(ids->gid);
 	if ((uid_t)setfsuid(-1) != ids->uid || (gid_t)setfsgid(-1) != ids->gid)
 		return -1;
-	/* The kernel reset both at the change of ids. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		return -1;
-	if (getppid() != creator)
-		_exit(1);
-	return 0;
+	return nix_after_id_change(creator);
 }
 
 /* squashfs=fuse without a user namespace: the FUSE mount (no allow_other)
@@ -227,12 +225,7 @@ static int become_user_with_mount_cap(const struct nix_ids *ids, pid_t creator)
 	caps[0].permitted = caps[0].effective = 1u << CAP_SYS_ADMIN;
 	if (syscall(SYS_capset, &hdr, caps) < 0)
 		return -1;
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		return -1;
-	if (getppid() != creator)
-		_exit(1);
-	return 0;
+	return nix_after_id_change(creator);
 }
 
 /* Create, join or skip the user namespace: the step between the opens made

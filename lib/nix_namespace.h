@@ -76,6 +76,12 @@ struct nix_ns_request {
  * root. err reads "<view origin>: reason" for a user's mistake. */
 int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err);
 
+/* After a change of effective or file-system ids, which makes the kernel
+ * reset the dumpable flag and clear the parent-death signal: not dumpable,
+ * SIGKILL when parent dies, and _exit(1) if it already has. -1 if prctl
+ * fails. Every helper process of the plugin calls it after each change. */
+int nix_after_id_change(pid_t parent);
+
 /* A view from its mount namespace fd (taken over, closed on error): its
  * user namespace, which must be uid's, or the caller's own (a view built
  * without one: no_userns). 1, or -1 with err naming `what`. */

@@ -17,6 +17,7 @@
 #include "closure.h"
 #include "closure_view.h"
 #include "nix_clock.h"
+#include "nix_namespace.h"
 #include "nix_path.h"
 
 /* path relative to the store's directory when it is below the mount
@@ -218,13 +219,11 @@ static _Noreturn void resolve_child(int fd, const struct nix_ids *ids, struct ni
 		nix_err_errno(&err, errno, "cannot become uid %u", (unsigned)ids->uid);
 		ok = 0;
 	} else {
-		/* after the change of ids, which clears it: the walk may hang on a
-		 * store that stops answering, and the task may be killed meanwhile */
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		if (getppid() != parent)
+		/* a copy of slurmstepd's memory: never the user's to read; and the
+		 * walk may hang on a store that stops answering while the task is
+		 * killed */
+		if (nix_after_id_change(parent) < 0)
 			_exit(1);
-		/* a copy of slurmstepd's memory: never the user's to read */
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		ok = nix_store_open(view->store, nix_view_store_owner(view, ids->uid), &store, &err) == 0;
 		if (!ok) {
 			char msg[NIX_ERR_MAX];
