@@ -1,16 +1,13 @@
 #include "slurm_ns_conf.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "slurm_hostlist.h"
 #include "slurm_paths.h"
-
-#define LINE_MAX_LEN 4096
-#define YAML_DEPTH 16
-#define KEY_MAX 64
+#include "yaml_reader.h"
 
 enum slurm_ns_type slurm_ns_type_of(const char *plugin)
 {
@@ -19,70 +16,6 @@ enum slurm_ns_type slurm_ns_type_of(const char *plugin)
 	if (!strcasecmp(plugin, "namespace/linux"))
 		return SLURM_NS_LINUX;
 	return SLURM_NS_NONE;
-}
-
-/* ------------------------------------------------------------ host lists */
-
-/* One "prefix[ranges]suffix" (or a plain name) against node. */
-static bool host_expr_has(const char *expr, size_t len, const char *node)
-{
-	const char *open = memchr(expr, '[', len), *close;
-	size_t pre, suf, nlen = strlen(node);
-	char ranges[256], *save = NULL;
-
-	if (!open)
-		return len == nlen && !strncmp(expr, node, len);
-	close = memchr(open, ']', len - (size_t)(open - expr));
-	if (!close || (size_t)(close - open) >= sizeof(ranges))
-		return false;
-	pre = (size_t)(open - expr);
-	suf = len - (size_t)(close - expr) - 1;
-	if (nlen <= pre + suf || strncmp(node, expr, pre) ||
-	    strncmp(node + nlen - suf, close + 1, suf))
-		return false;
-	/* the number between prefix and suffix */
-	size_t dlen = nlen - pre - suf;
-	const char *digits = node + pre;
-
-	for (size_t i = 0; i < dlen; i++)
-		if (!isdigit((unsigned char)digits[i]))
-			return false;
-	long num = strtol(digits, NULL, 10);
-
-	memcpy(ranges, open + 1, (size_t)(close - open) - 1);
-	ranges[close - open - 1] = '\0';
-	for (char *r = strtok_r(ranges, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
-		char *dash = strchr(r, '-');
-		long lo = strtol(r, NULL, 10), hi = dash ? strtol(dash + 1, NULL, 10) : lo;
-		size_t width = dash ? (size_t)(dash - r) : strlen(r);
-
-		/* zero-padded ranges ("n[01-04]") name nodes of that width */
-		if (r[0] == '0' && width > 1 && dlen != width)
-			continue;
-		if (num >= lo && num <= hi)
-			return true;
-	}
-	return false;
-}
-
-bool slurm_hostlist_has(const char *list, const char *node)
-{
-	const char *p = list;
-
-	while (*p) {
-		size_t len = 0;
-		int depth = 0;
-
-		/* a comma inside brackets belongs to the range list */
-		while (p[len] && (depth || p[len] != ',')) {
-			depth += p[len] == '[' ? 1 : p[len] == ']' ? -1 : 0;
-			len++;
-		}
-		if (len && host_expr_has(p, len, node))
-			return true;
-		p += len + (p[len] == ',');
-	}
-	return false;
 }
 
 /* ------------------------------------------------------------ results */
@@ -103,7 +36,7 @@ static void add_dir(struct slurm_ns_conf *out, const char *dir)
 /* "Dirs=/tmp,/dev/shm": replaces what was there. */
 static void set_dirs(struct slurm_ns_conf *out, const char *list)
 {
-	char buf[LINE_MAX_LEN], *save = NULL;
+	char buf[CONF_LINE_MAX], *save = NULL;
 
 	out->ndirs = 0;
 	snprintf(buf, sizeof(buf), "%s", list);
@@ -116,21 +49,6 @@ static void init_conf(struct slurm_ns_conf *out)
 	out->enabled = false;
 	out->base_path[0] = '\0';
 	set_dirs(out, "/tmp,/dev/shm"); /* Slurm's default Dirs */
-}
-
-/* The next line of text (without '\n', cut at LINE_MAX_LEN); NULL at the end. */
-static const char *next_line(const char *p, char *line)
-{
-	const char *end;
-	size_t len;
-
-	if (!p || !*p)
-		return NULL;
-	end = strchrnul(p, '\n');
-	len = (size_t)(end - p) < LINE_MAX_LEN - 1 ? (size_t)(end - p) : LINE_MAX_LEN - 1;
-	memcpy(line, p, len);
-	line[len] = '\0';
-	return *end ? end + 1 : end;
 }
 
 /* ------------------------------------------------------------ job_container.conf */
@@ -164,11 +82,11 @@ static void jc_parse_line(char *line, struct jc_line *l)
 void slurm_ns_conf_from_jc(const char *text, const char *node, const char *host,
 			   struct slurm_ns_conf *out)
 {
-	char line[LINE_MAX_LEN];
+	char line[CONF_LINE_MAX];
 	struct jc_line l;
 
 	init_conf(out);
-	for (const char *p = text; (p = next_line(p, line));) {
+	for (const char *p = text; (p = conf_next_line(p, line));) {
 		jc_parse_line(line, &l);
 		/* a NodeName line for another node says nothing about this one */
 		if (l.nodes && !slurm_hostlist_has(l.nodes, node))
@@ -181,221 +99,6 @@ void slurm_ns_conf_from_jc(const char *text, const char *node, const char *host,
 }
 
 /* ------------------------------------------------------------ namespace.yaml */
-
-/* What the reader keeps of the document: the path of each scalar, e.g.
- * "defaults.base_path", "node_confs[1].nodes[0]",
- * "node_confs[0].options.dir_confs[2].path". */
-struct yaml_frame {
-	int indent;
-	bool item;              /* a "- " sequence item, else a "key:" */
-	char key[KEY_MAX];
-	int items;              /* key: how many sequence items it has had */
-};
-
-struct yaml_reader {
-	struct yaml_frame f[YAML_DEPTH];
-	int depth;
-	bool broken; /* deeper than YAML_DEPTH or a tab: stop reading */
-	void (*scalar)(void *ctx, const char *path, const char *value);
-	void *ctx;
-};
-
-/* Append s to out (len bytes), cut at the end; returns the new length. */
-static size_t append(char *out, size_t o, size_t len, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (o >= len)
-		return o;
-	if (n > len - o - 1)
-		n = len - o - 1;
-	memcpy(out + o, s, n);
-	out[o + n] = '\0';
-	return o + n;
-}
-
-static void yaml_path(const struct yaml_reader *r, const char *last, char *out, size_t len)
-{
-	char index[16];
-	size_t o = 0;
-
-	out[0] = '\0';
-	for (int i = 0; i < r->depth; i++) {
-		if (r->f[i].item) {
-			sprintf(index, "[%d]", (r->f[i - 1].items - 1) & 0xffffff);
-			o = append(out, o, len, index);
-			continue;
-		}
-		if (o)
-			o = append(out, o, len, ".");
-		o = append(out, o, len, r->f[i].key);
-	}
-	if (last) {
-		if (o)
-			o = append(out, o, len, ".");
-		append(out, o, len, last);
-	}
-}
-
-/* A scalar without its quotes and trailing blanks. */
-static char *unquote(char *v)
-{
-	size_t n;
-
-	while (*v == ' ')
-		v++;
-	n = strlen(v);
-	while (n && (v[n - 1] == ' ' || v[n - 1] == '\r'))
-		v[--n] = '\0';
-	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-		v[n - 1] = '\0';
-		return v + 1;
-	}
-	return v;
-}
-
-/* Cut a comment: '#' at the start or after a blank, outside quotes. */
-static void cut_comment(char *line)
-{
-	char quote = 0;
-
-	for (char *c = line; *c; c++) {
-		if (quote) {
-			quote = *c == quote ? 0 : quote;
-		} else if (*c == '"' || *c == '\'') {
-			quote = *c;
-		} else if (*c == '#' && (c == line || c[-1] == ' ')) {
-			*c = '\0';
-			return;
-		}
-	}
-}
-
-/* The first comma of s outside brackets, or NULL. */
-static char *top_level_comma(char *s)
-{
-	int depth = 0;
-
-	for (; *s; s++) {
-		depth += *s == '[' ? 1 : *s == ']' ? -1 : 0;
-		if (*s == ',' && depth <= 0)
-			return s;
-	}
-	return NULL;
-}
-
-static void yaml_emit(struct yaml_reader *r, const char *key, char *value)
-{
-	char path[512], item[KEY_MAX + 16];
-	int i = 0;
-
-	value = unquote(value);
-	if (value[0] != '[') {
-		yaml_path(r, key, path, sizeof(path));
-		r->scalar(r->ctx, path, value);
-		return;
-	}
-	/* a flow list: key[0], key[1]... (host lists keep their brackets) */
-	char *end = strrchr(value, ']');
-
-	if (!end)
-		return;
-	*end = '\0';
-	for (char *v = value + 1; v;) {
-		char *next = top_level_comma(v);
-
-		if (next)
-			*next++ = '\0';
-		snprintf(item, sizeof(item), "%s[%d]", key ? key : "", i++);
-		yaml_path(r, item, path, sizeof(path));
-		r->scalar(r->ctx, path, unquote(v));
-		v = next;
-	}
-}
-
-static bool yaml_push(struct yaml_reader *r, int indent, bool item, const char *key)
-{
-	if (r->depth == YAML_DEPTH) {
-		r->broken = true;
-		return false;
-	}
-	r->f[r->depth] = (struct yaml_frame){ .indent = indent, .item = item, .items = 0 };
-	snprintf(r->f[r->depth].key, KEY_MAX, "%s", key ? key : "");
-	r->depth++;
-	return true;
-}
-
-/* "key: value" or "key:" at column col. */
-static void yaml_key_line(struct yaml_reader *r, int col, char *content)
-{
-	char *colon = strstr(content, ": "), *value;
-
-	if (!colon && content[strlen(content) - 1] == ':')
-		colon = content + strlen(content) - 1;
-	if (!colon || colon == content)
-		return; /* not a mapping entry: skipped */
-	*colon = '\0';
-	value = colon[1] ? colon + 2 : colon + 1;
-	content = unquote(content);
-	value += strspn(value, " ");
-	if (*value && *value != '\r')
-		yaml_emit(r, content, value);
-	else
-		yaml_push(r, col, false, content); /* a block follows */
-}
-
-static void yaml_line(struct yaml_reader *r, char *line)
-{
-	int col = 0;
-	char *content;
-
-	cut_comment(line);
-	while (line[col] == ' ')
-		col++;
-	content = line + col;
-	if (content[0] == '\t') {
-		r->broken = true; /* YAML forbids tabs for indentation */
-		return;
-	}
-	content[strcspn(content, "\r")] = '\0';
-	if (!content[strspn(content, " ")] || !strcmp(content, "---"))
-		return;
-	bool item = content[0] == '-' && (content[1] == ' ' || content[1] == '\0');
-
-	/* leave the blocks this line is not inside */
-	while (r->depth) {
-		const struct yaml_frame *top = &r->f[r->depth - 1];
-
-		if (top->indent > col || (top->indent == col && (!item || top->item)))
-			r->depth--;
-		else
-			break;
-	}
-	if (!item) {
-		yaml_key_line(r, col, content);
-		return;
-	}
-	if (!r->depth || r->f[r->depth - 1].item)
-		return; /* a sequence without a key: not ours */
-	r->f[r->depth - 1].items++;
-	if (!yaml_push(r, col, true, NULL))
-		return;
-	content = unquote(content + 1);
-	if (!*content)
-		return;
-	if (strstr(content, ": ") || content[strlen(content) - 1] == ':')
-		yaml_key_line(r, col + 2, content);
-	else
-		yaml_emit(r, NULL, content);
-}
-
-static void yaml_read(const char *text, struct yaml_reader *r)
-{
-	char line[LINE_MAX_LEN];
-
-	for (const char *p = text; !r->broken && (p = next_line(p, line));)
-		yaml_line(r, line);
-}
 
 /* Pass 1: the first node_confs item whose nodes name this node. */
 struct yaml_find_node {

@@ -4,10 +4,8 @@
  * namespace.yaml (namespace/linux, 25.11+). --nix-hide keeps them reachable,
  * as it keeps Slurm's other paths. Plain text in, paths out; no Slurm.
  *
- * namespace.yaml is read with a small reader of the YAML its man page uses:
- * block mappings and sequences by indentation, plain or quoted scalars,
- * flow lists ("[a, b]") and comments. Anything else is skipped, never
- * guessed at: the result is then Slurm's defaults. */
+ * namespace.yaml is read with the small reader of yaml_reader.h: what it
+ * skips, never guessed at, leaves Slurm's defaults. */
 #ifndef SPANK_NIX_SLURM_NS_CONF_H
 #define SPANK_NIX_SLURM_NS_CONF_H
 
@@ -46,8 +44,5 @@ void slurm_ns_conf_from_yaml(const char *text, const char *node, const char *hos
  * SLURM_NS_CONF_MAX bytes; else not enabled). */
 void slurm_ns_conf_read(enum slurm_ns_type type, const char *conf_dir,
 			const char *node, const char *host, struct slurm_ns_conf *out);
-
-/* Whether node is in a Slurm host list ("n1,n[2-4,07]"). */
-bool slurm_hostlist_has(const char *list, const char *node);
 
 #endif

@@ -1,5 +1,6 @@
 #include "slurm_paths.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -189,4 +190,27 @@ void slurm_paths_read(const char *conf_path, const char *node,
 	slurm_paths_add(out, "/var/run/munge");
 	slurm_paths_add(out, "/run/munge");
 	slurm_paths_add(out, "/var/spool/slurmd");
+}
+
+/* What --nix-hide must leave reachable for Slurm to keep working inside:
+ * its conf (srun in a batch script), spool, TmpFS and munge socket. Only
+ * from slurmstepd's own environment (set by slurmd): spank_getenv would
+ * give the job's SLURM_CONF, which its user chooses (a FIFO to hang root,
+ * a file saying SlurmdSpoolDir=/opt to un-hide /opt). */
+void slurm_paths_for_task(const char *node, const void *plugin_symbol,
+			  struct slurm_paths *out)
+{
+	char host[256];
+	const char *conf = getenv("SLURM_CONF");
+
+	if (!conf || conf[0] != '/')
+		conf = "/etc/slurm/slurm.conf";
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "%s", node);
+	slurm_paths_read(conf, node, host, out);
+	/* srun inside a batch script loads this very plugin */
+	Dl_info self;
+
+	if (dladdr(plugin_symbol, &self) && self.dli_fname && self.dli_fname[0] == '/')
+		slurm_paths_add_dir_of(out, self.dli_fname);
 }

@@ -40,6 +40,13 @@ void slurm_paths_add_ns(struct slurm_paths *out, const char *conf_path,
 void slurm_paths_read(const char *conf_path, const char *node,
 		      const char *host, struct slurm_paths *out);
 
+/* For a task of slurmstepd on node: slurm_paths_read of slurmstepd's own
+ * SLURM_CONF (set by slurmd; else /etc/slurm/slurm.conf), never the job's,
+ * plus the directory of the shared object holding plugin_symbol (srun
+ * inside a batch script loads the plugin from there). */
+void slurm_paths_for_task(const char *node, const void *plugin_symbol,
+			  struct slurm_paths *out);
+
 /* Add a path, or the directory holding a file (normalized, no duplicates). */
 void slurm_paths_add(struct slurm_paths *out, const char *path);
 void slurm_paths_add_dir_of(struct slurm_paths *out, const char *file);

@@ -9,27 +9,22 @@
  * Errors wait for task_init: reported there they fail the task with the
  * message on its stderr, while a failed user_init would drain a batch
  * job's node and leave srun's exit code at 0 (Slurm bug 7573). */
-#include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "job_container.h"
+#include "job_user.h"
 #include "nix_clock.h"
 #include "nix_db_lock.h"
-#include "nix_job.h"
-#include "nix_path.h"
 #include "nix_profile.h"
 #include "nix_share.h"
-#include "slurm_paths.h"
+#include "task_job.h"
+#include "task_view.h"
 #include "plugin.h"
 
 static void task_fail(const char *fmt, const char *msg)
@@ -37,44 +32,8 @@ static void task_fail(const char *fmt, const char *msg)
 	snprintf(nix_plugin.task_error, sizeof(nix_plugin.task_error), fmt, msg);
 }
 
-/* What --nix-hide must leave reachable for Slurm to keep working inside:
- * its conf (srun in a batch script), spool, TmpFS and munge socket. Only
- * from slurmstepd's own environment (set by slurmd): spank_getenv would
- * give the job's SLURM_CONF, which its user chooses (a FIFO to hang root,
- * a file saying SlurmdSpoolDir=/opt to un-hide /opt). */
-static void slurm_paths_for_task(const char *node, struct slurm_paths *out)
+static int get_job_user(spank_t sp, struct nix_job_user *u)
 {
-	char host[256];
-	const char *conf = getenv("SLURM_CONF");
-
-	if (!conf || conf[0] != '/')
-		conf = "/etc/slurm/slurm.conf";
-	if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "%s", node);
-	slurm_paths_read(conf, node, host, out);
-	/* srun inside a batch script loads this very plugin */
-	Dl_info self;
-
-	if (dladdr((void *)&nix_plugin, &self) && self.dli_fname && self.dli_fname[0] == '/')
-		slurm_paths_add_dir_of(out, self.dli_fname);
-}
-
-struct job_user {
-	uid_t uid;
-	gid_t gid;
-	gid_t *groups;
-	int ngroups;
-	uint32_t jobid;
-	uint32_t nnodes;
-	char home[PATH_MAX];
-	char name[256];
-};
-
-static int get_job_user(spank_t sp, struct job_user *u)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-
 	memset(u, 0, sizeof(*u));
 	if (spank_get_item(sp, S_JOB_UID, &u->uid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_GID, &u->gid) != ESPANK_SUCCESS ||
@@ -86,49 +45,8 @@ static int get_job_user(spank_t sp, struct job_user *u)
 	}
 	if (spank_get_item(sp, S_JOB_NNODES, &u->nnodes) != ESPANK_SUCCESS)
 		u->nnodes = 1;
-	if (getpwuid_r(u->uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
-		snprintf(u->home, sizeof(u->home), "%s", pw.pw_dir);
-		snprintf(u->name, sizeof(u->name), "%s", pw.pw_name);
-	}
+	nix_job_user_find_passwd(u);
 	return 0;
-}
-
-/* Under job_container/tmpfs the task is in the job's mount namespace while
- * slurmstepd (its parent) stays in the node's. The pins must live in the
- * node's: every step finds them there, and the kernel refuses to pin a
- * namespace from one whose id is higher, which the job's may well be. So
- * the task does the state work in slurmstepd's namespace, has the helper
- * copy the job's, and comes back. */
-static int acquire_view(struct nix_job *job, const struct nix_view *view,
-			struct nix_err *err)
-{
-	char path[64];
-	struct stat own, stepd;
-	int own_fd, stepd_fd, rc;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", getppid());
-	if (stat("/proc/self/ns/mnt", &own) < 0 || stat(path, &stepd) < 0 ||
-	    own.st_ino == stepd.st_ino)
-		return nix_job_acquire_view(job, view, &nix_plugin.ns, err);
-
-	own_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	stepd_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (own_fd < 0 || stepd_fd < 0 || setns(stepd_fd, CLONE_NEWNS) < 0) {
-		rc = nix_err_errno(err, errno, "cannot enter slurmstepd's mount namespace");
-		goto out;
-	}
-	job->base_mntns_fd = own_fd;
-	rc = nix_job_acquire_view(job, view, &nix_plugin.ns, err);
-	if (setns(own_fd, CLONE_NEWNS) < 0) {
-		nix_ns_close(&nix_plugin.ns);
-		rc = nix_err_errno(err, errno, "cannot return to the job's mount namespace");
-	}
-out:
-	if (own_fd >= 0)
-		close(own_fd);
-	if (stepd_fd >= 0)
-		close(stepd_fd);
-	return rc;
 }
 
 /* --nix-writable is per job: S_JOB_NNODES is only the step's count. The
@@ -138,18 +56,12 @@ out:
  * taken in task_init, stops two nodes writing at once whatever it says. */
 static uint32_t job_nnodes(spank_t sp, uint32_t step_nnodes)
 {
-	char value[32], *end;
-	unsigned long n;
+	char value[32];
 
 	if (spank_getenv(sp, "SLURM_JOB_NUM_NODES", value, sizeof(value)) != ESPANK_SUCCESS)
 		return step_nnodes;
-	n = strtoul(value, &end, 10);
-	if (end == value || *end || n > UINT32_MAX)
-		return step_nnodes;
-	return n > step_nnodes ? (uint32_t)n : step_nnodes;
+	return nix_job_nnodes(value, step_nnodes);
 }
-
-static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t nodelen);
 
 /* The view, for this task: local task 0 acquires it (reused, or built)
  * and passes it to the step's other tasks, which wait for it rather than
@@ -164,14 +76,14 @@ static int acquire_step_view(spank_t sp, struct nix_job *job, const struct nix_v
 	    spank_get_item(sp, S_TASK_ID, &taskid) != ESPANK_SUCCESS)
 		ntasks = 1;
 	if (ntasks < 2 || nix_plugin.share.fd[0] < 0)
-		return acquire_view(job, view, err);
+		return nix_job_container_acquire_view(job, view, &nix_plugin.ns, err);
 	if (taskid != 0) {
 		/* task 0's own budget, and the time to reap a stuck helper */
 		rc = nix_share_receive(&nix_plugin.share, job->ids->uid,
 				       job->deadline_ms + 3000, &nix_plugin.ns, err);
 		return rc < 0 ? -1 : 0;
 	}
-	rc = acquire_view(job, view, err);
+	rc = nix_job_container_acquire_view(job, view, &nix_plugin.ns, err);
 	struct nix_err send_err;
 
 	if (nix_share_send(&nix_plugin.share, (int)ntasks - 1, &nix_plugin.ns,
@@ -234,7 +146,7 @@ static void default_store_unusable(const struct nix_view *view, const char *why,
 }
 
 /* slurmd's log, one line per view built, as an admin greps for it. */
-static void log_view_built(const struct job_user *u, const char *node,
+static void log_view_built(const struct nix_job_user *u, const char *node,
 			   const struct nix_view *view, size_t npaths, int64_t ms)
 {
 	char name[sizeof(u->name)], paths[32] = "all";
@@ -252,46 +164,31 @@ static void log_view_built(const struct job_user *u, const char *node,
  * the state dir, root's), not once per job. */
 static void log_userns_fallback(const char *node, int refused)
 {
-	char marker[PATH_MAX + 300];
-	int fd;
-
-	snprintf(marker, sizeof(marker), "%s/userns-refused.%s", nix_plugin.cfg.state_dir, node);
-	fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == EEXIST)
+	if (!nix_userns_refusal_is_new(nix_plugin.cfg.state_dir, node))
 		return;
-	if (fd >= 0)
-		close(fd);
 	slurm_info("nix: node %s: the kernel refuses user namespaces (%s): views are built "
 		   "as root (userns=never)", node, strerror(refused));
 }
 
-/* A view without a user namespace is root's to join: here, before Slurm
- * drops privileges, which it then does inside the view, going to the
- * job's working directory there (one only the view has included). Back to
- * our directory first: one the view hides fails the task with its name,
- * as in a user namespace. no_new_privs: no set-user-ID program gains
- * anything in a view whose /nix (or hidden paths) the user chose. */
+/* A view without a user namespace is root's to join, here, before Slurm
+ * drops privileges (task_view.h). */
 static int join_as_root(struct nix_err *err)
 {
-	if (nix_ns_join(&nix_plugin.ns, NULL, err) < 0)
+	if (nix_view_join_as_root(&nix_plugin.ns, err) < 0)
 		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return nix_err_errno(err, errno, "cannot set no_new_privs");
-	nix_ns_close(&nix_plugin.ns);
 	nix_plugin.joined_as_root = true;
 	return 0;
 }
 
-static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t nodelen)
+static int prepare_task(spank_t sp, struct nix_job_user *u_out, char *node, size_t nodelen)
 {
 	int64_t started_ms = nix_clock_ms();
-	struct job_user u;
+	struct nix_job_user u;
 	struct nix_view view;
 	struct nix_err err;
 	struct stat st;
-	bool built = false;
-	size_t npaths = 0;
-	int rc, refused = 0;
+	struct nix_task_job tj;
+	int rc;
 
 	if (!nix_plugin.config_ok) {
 		if (nix_plugin.options_used)
@@ -339,16 +236,13 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 			 u.jobid, node);
 	snprintf(nix_plugin.mountpoint, sizeof(nix_plugin.mountpoint), "%s", view.mountpoint);
 	snprintf(nix_plugin.hide, sizeof(nix_plugin.hide), "%s", view.hide);
-	struct nix_ids ids = {
-		.uid = u.uid, .gid = u.gid,
-		.groups = u.groups, .ngroups = u.ngroups,
-	};
-	int64_t deadline_ms = started_ms + 1000LL * nix_plugin.cfg.create_timeout_s;
+	nix_task_job_init(&tj, &nix_plugin.cfg, node, &u,
+			  started_ms + 1000LL * nix_plugin.cfg.create_timeout_s);
 
 	/* A profile reaches its store path through /nix/var, which a closure
 	 * view does not show: that store path joins the closure (read as the
 	 * user, before the view is built) and goes on PATH. */
-	if (nix_view_resolve_profiles_as(&ids, &view, deadline_ms, &err) < 0) {
+	if (nix_view_resolve_profiles_as(&tj.ids, &view, tj.job.deadline_ms, &err) < 0) {
 		if (is_default)
 			default_store_unusable(&view, err.msg, true);
 		else
@@ -356,31 +250,20 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 		return 0;
 	}
 	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
-	struct slurm_paths keep = { .n = 0 };
-	const char *keep_ptrs[SLURM_PATHS_MAX];
-
 	/* Only --nix-hide needs them: spare every other task reading slurm.conf. */
 	if (view.hide[0])
-		slurm_paths_for_task(node, &keep);
-	for (int i = 0; i < keep.n; i++)
-		keep_ptrs[i] = keep.path[i];
-	struct nix_job job = {
-		.cfg = &nix_plugin.cfg, .node = node, .jobid = u.jobid, .ids = &ids,
-		.base_mntns_fd = -1, .keep = keep_ptrs, .nkeep = keep.n,
-		.deadline_ms = deadline_ms,
-		.built = &built, .npaths = &npaths, .userns_refused = &refused,
-	};
-	if (acquire_step_view(sp, &job, &view, &err) < 0) {
+		nix_task_job_keep_slurm_paths(&tj, &nix_plugin);
+	if (acquire_step_view(sp, &tj.job, &view, &err) < 0) {
 		if (is_default)
 			default_store_unusable(&view, err.msg, true);
 		else
 			task_fail("%s", err.msg);
 		return 0;
 	}
-	if (refused)
-		log_userns_fallback(node, refused);
-	if (built)
-		log_view_built(&u, node, &view, npaths, nix_clock_ms() - started_ms);
+	if (tj.userns_refused)
+		log_userns_fallback(node, tj.userns_refused);
+	if (tj.built)
+		log_view_built(&u, node, &view, tj.npaths, nix_clock_ms() - started_ms);
 	if (nix_plugin.ns.no_userns && join_as_root(&err) < 0)
 		task_fail("%s", err.msg);
 	return 0;
@@ -388,7 +271,7 @@ static int prepare_task(spank_t sp, struct job_user *u_out, char *node, size_t n
 
 int nix_task_prepare(spank_t sp)
 {
-	struct job_user u = { .jobid = 0 };
+	struct nix_job_user u = { .jobid = 0 };
 	char node[256] = "?", name[sizeof(u.name)];
 	uint32_t local_id = 0;
 
@@ -411,36 +294,17 @@ int nix_task_prepare(spank_t sp)
 /* --nix-profile: PATH/bin in front of the task's PATH, in the given order.
  * Slurm looks the command up in this PATH after task_init. The profiles
  * were resolved with the view, from the job's user as Slurm knows it. */
-/* Each profile must be there, seen from the view, as the user: a typo, or
- * a host directory --nix-hide covers, would else end in a bare
- * "execve(): No such file or directory". (Under --nix-closure a profile
- * was resolved to its store path, which the closure holds.) */
-static int check_profiles(void)
-{
-	const char *p = nix_plugin.profile;
-	char dir[PATH_MAX], q[NIX_QUOTE_MAX];
-	struct stat st;
-
-	for (size_t len; *p; p += len + (p[len] == ',')) {
-		len = strcspn(p, ",");
-		snprintf(dir, sizeof(dir), "%.*s", (int)len, p);
-		if (!len || stat(dir, &st) == 0)
-			continue;
-		slurm_error("nix: --nix-profile: %s: %s in the job's view", nix_quote(dir, q),
-			    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int prepend_profiles(spank_t sp)
 {
 	static char path[128 * 1024], out[NIX_LIST_ARG_MAX + sizeof(path)];
+	struct nix_err err;
 
 	if (!nix_plugin.profile[0])
 		return 0;
-	if (check_profiles() < 0)
+	if (nix_profiles_check_in_view(nix_plugin.profile, &err) < 0) {
+		slurm_error("nix: %s", err.msg);
 		return -1;
+	}
 	if (spank_getenv(sp, "PATH", path, sizeof(path)) != ESPANK_SUCCESS)
 		path[0] = '\0';
 	if (nix_profile_task_path(nix_plugin.profile, path, out, sizeof(out)) < 0) {
@@ -466,23 +330,13 @@ static int hold_store_lock(void)
 	return 0;
 }
 
-/* Slurm goes to the job's working directory before task_init, in the
- * host's mount namespace: one only the view has (`cd /nix/store/x && srun`)
- * fails there, and Slurm goes to /tmp instead. The submitting shell's PWD
- * names it: returned when we are in /tmp and the host has no such
- * directory. It is the user's value, and only ever used as the user. */
+/* A directory only the view has, from the submitting shell's PWD (the
+ * user's value, only ever used as the user), or NULL (task_view.h). */
 static const char *dir_only_in_view(spank_t sp, char *buf, size_t len)
 {
-	char cwd[PATH_MAX];
-	struct stat st;
-
-	if (spank_getenv(sp, "PWD", buf, len) != ESPANK_SUCCESS || buf[0] != '/')
+	if (spank_getenv(sp, "PWD", buf, len) != ESPANK_SUCCESS)
 		return NULL;
-	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/tmp") || !strcmp(buf, "/tmp"))
-		return NULL;
-	if (stat(buf, &st) == 0)
-		return NULL; /* the host has it: Slurm's choice stands */
-	return buf;
+	return nix_dir_only_in_view(buf);
 }
 
 /* One line per step, not one per task. */
@@ -493,19 +347,13 @@ static bool is_first_task(spank_t sp)
 	return spank_get_item(sp, S_TASK_GLOBAL_ID, &id) == ESPANK_SUCCESS && id == 0;
 }
 
-/* Joining failed. The usual reason is the user's: a working directory
- * that --nix-hide (or the site's hide=) covers. Say which and what to do. */
+/* Joining failed: usually a working directory --nix-hide covers. */
 static void report_join_error(const char *cwd, const char *msg)
 {
-	char hidden[PATH_MAX], q[NIX_QUOTE_MAX], qh[NIX_QUOTE_MAX];
+	char line[NIX_ERR_MAX * 2];
 
-	if (cwd[0] && nix_hide_covers(nix_plugin.hide, cwd, hidden, sizeof(hidden))) {
-		slurm_error("nix: --nix-hide: the working directory %s is in the hidden %s: "
-			    "start the step in a directory that is not hidden (srun --chdir=DIR), "
-			    "or hide less", nix_quote(cwd, q), nix_quote(hidden, qh));
-		return;
-	}
-	slurm_error("nix: %s", msg);
+	nix_join_error_message(nix_plugin.hide, cwd, msg, line, sizeof(line));
+	slurm_error("nix: %s", line);
 }
 
 int nix_task_enter(spank_t sp)

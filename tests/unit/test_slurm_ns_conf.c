@@ -41,20 +41,6 @@ START_TEST(plugin_names)
 }
 END_TEST
 
-START_TEST(host_lists)
-{
-	ck_assert(slurm_hostlist_has("n1", "n1"));
-	ck_assert(!slurm_hostlist_has("n1", "n10"));
-	ck_assert(slurm_hostlist_has("a,n[1-3,7]", "n2"));
-	ck_assert(slurm_hostlist_has("a,n[1-3,7]", "n7"));
-	ck_assert(!slurm_hostlist_has("a,n[1-3,7]", "n4"));
-	ck_assert(slurm_hostlist_has("node[01-04]-ib", "node03-ib"));
-	ck_assert(!slurm_hostlist_has("node[01-04]-ib", "node3-ib"));
-	ck_assert(!slurm_hostlist_has("n[1-3", "n1"));
-	ck_assert(!slurm_hostlist_has("", "n1"));
-}
-END_TEST
-
 START_TEST(jc_conf_global_and_per_node)
 {
 	const char *text =
@@ -265,11 +251,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("ns_conf");
+	Suite *s = suite_create("slurm_ns_conf");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, plugin_names);
-	tcase_add_test(tc, host_lists);
 	tcase_add_test(tc, jc_conf_global_and_per_node);
 	tcase_add_test(tc, jc_conf_defaults_and_none);
 	tcase_add_test(tc, yaml_node_confs);
