@@ -24,6 +24,9 @@
 #include "nix_job.h"
 #include "nix_request.h"
 #include "nix_state.h"
+#include "nix_state_list.h"
+#include "nix_state_pins.h"
+#include "nix_state_sweep.h"
 #include "nix_store.h"
 #include "slurm_paths.h"
 

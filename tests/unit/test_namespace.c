@@ -26,6 +26,9 @@
 #include "nix_clock.h"
 #include "nix_job.h"
 #include "nix_state.h"
+#include "nix_state_list.h"
+#include "nix_state_pins.h"
+#include "nix_state_sweep.h"
 #include "nix_store.h"
 
 #define USER_ID 65534 /* nobody */
