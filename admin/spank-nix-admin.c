@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #include "nix_config.h"
-#include "nix_state.h"
+#include "nix_state_list.h"
+#include "nix_state_pins.h"
 
 #define DEFAULT_PLUGSTACK "/etc/slurm/plugstack.conf"
 

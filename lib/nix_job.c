@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nix_state.h"
+#include "nix_state_pins.h"
 
 /* The job's user namespace, from any view pinned so far: -1 if none, or
  * if its views have none (*no_userns: a later view must not make one

@@ -1,11 +1,11 @@
 /* The lifecycle of a view's namespaces.
  *
- * create:  a forked helper builds the view (mount_plan.h) and the caller,
- *          root, pins the helper's mount namespace by bind-mounting
- *          /proc/<helper>/ns/mnt onto a file in the state dir. Only the
- *          mount namespace is pinned: it holds its user namespace, while a
- *          pinned user namespace file would be copied into every mount
- *          namespace made later and keep old jobs alive.
+ * create:  a forked helper builds the view (nix_ns_helper.h, mount_plan.h)
+ *          and the caller, root, pins the helper's mount namespace by
+ *          bind-mounting /proc/<helper>/ns/mnt onto a file in the state
+ *          dir. Only the mount namespace is pinned: it holds its user
+ *          namespace, while a pinned user namespace file would be copied
+ *          into every mount namespace made later and keep old jobs alive.
  *          The first view of a job gets a new user namespace, created by the
  *          helper *as the job user* (so the user's tasks may join it) with
  *          the user's uid and gids mapped to themselves (PMIx checks the ids
@@ -30,15 +30,9 @@
 #include <sys/types.h>
 
 #include "nix_config.h"
+#include "nix_credentials.h" /* struct nix_ids, nix_after_id_change */
 #include "nix_error.h"
 #include "nix_request.h"
-
-struct nix_ids {
-	uid_t uid;
-	gid_t gid;
-	const gid_t *groups; /* supplementary, may include gid */
-	int ngroups;
-};
 
 struct nix_ns {
 	int user_fd;
@@ -75,12 +69,6 @@ struct nix_ns_request {
 /* Build a view and pin it at req->pin_path (created here). Must run as
  * root. err reads "<view origin>: reason" for a user's mistake. */
 int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err);
-
-/* After a change of effective or file-system ids, which makes the kernel
- * reset the dumpable flag and clear the parent-death signal: not dumpable,
- * SIGKILL when parent dies, and _exit(1) if it already has. -1 if prctl
- * fails. Every helper process of the plugin calls it after each change. */
-int nix_after_id_change(pid_t parent);
 
 /* A view from its mount namespace fd (taken over, closed on error): its
  * user namespace, which must be uid's, or the caller's own (a view built

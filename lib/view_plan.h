@@ -1,6 +1,6 @@
 /* What a view contains, as mount plans of plain data (mount_plan.h): the
  * decisions of a view, apart from the namespace lifecycle that applies them
- * (nix_namespace.c).
+ * (nix_ns_helper.c).
  *
  * host stage - as root: the host's root as the view's mounts need it;
  * user stage - as the job user, from what was opened as the user (the

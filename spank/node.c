@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nix_state.h"
+#include "nix_state_pins.h"
+#include "nix_state_sweep.h"
 #include "plugin.h"
 
 /* One path component of plain host-name characters: the name becomes a

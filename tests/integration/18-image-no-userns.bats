@@ -7,7 +7,7 @@
 # the initial user namespace's, so it is made without allow_other: the
 # user's tasks (all ids the user's) read it, root's processes that reach it
 # get EACCES and never wait on the user's server (lib/nix_image.c
-# fuse_mount, lib/nix_namespace.c become_user_with_mount_cap). Each test
+# fuse_mount, lib/nix_credentials.c nix_become_user_with_mount_cap). Each test
 # sets the plugstack arguments it needs (srun, every step and the epilog
 # read plugstack.conf again); teardown_file restores them.
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Issue 10, item 6: every first step pins its view (the kernel's mount
-# namespace ids come in per-CPU batches; see lib/nix_namespace.c). Many
+# namespace ids come in per-CPU batches; see lib/nix_ns_helper.c). Many
 # fresh jobs, each building its namespaces: not one may fail.
 # NIXC_FIRST_STEPS (default 60 per node) sets how many; 1000 for the full
 # stress run.

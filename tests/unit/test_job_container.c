@@ -22,6 +22,7 @@
 #include "job_container.h"
 #include "nix_clock.h"
 #include "nix_state.h"
+#include "nix_state_pins.h"
 
 #define USER_ID 65534 /* nobody */
 

@@ -22,6 +22,9 @@
 #include "nix_config.h"
 #include "nix_job.h"
 #include "nix_state.h"
+#include "nix_state_list.h"
+#include "nix_state_pins.h"
+#include "nix_state_sweep.h"
 
 #define USER_ID 65534 /* nobody */
 
