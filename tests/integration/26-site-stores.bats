@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cluster: NIXC_PLUGIN_ARGS="allowed_stores=%h site_stores=/var/tmp/nixc-site/nix,/var/tmp/nixc-site/link,/var/tmp/nixc-site/users default_store=/var/tmp/nixc-site/nix"
+# cluster: NIXC_PLUGIN_ARGS="allowed_stores=%h site_stores=/var/tmp/nixc-site-$NIXC_NAME/nix,/var/tmp/nixc-site-$NIXC_NAME/link,/var/tmp/nixc-site-$NIXC_NAME/users default_store=/var/tmp/nixc-site-$NIXC_NAME/nix"
 # Issue 12, item 3: site stores. Root's stores the admin lists in
 # site_stores= may be selected by any user, read-only, and default_store may
 # name one; every other root-owned or foreign store is refused as before.
@@ -7,13 +7,13 @@
 load helpers
 load nix_helpers
 
-SITE=/var/tmp/nixc-site
+SITE=/var/tmp/nixc-site-$NIXC_NAME
 
 setup_file() {
   require_cluster
   need_fixtures
-  need_conf 'site_stores=/var/tmp/nixc-site/nix' "$NIXC_DIR/etc/plugstack.conf" \
-    "NIXC_PLUGIN_ARGS=... site_stores=/var/tmp/nixc-site/nix ..."
+  need_conf "site_stores=/var/tmp/nixc-site-$NIXC_NAME/nix" "$NIXC_DIR/etc/plugstack.conf" \
+    "NIXC_PLUGIN_ARGS=... site_stores=/var/tmp/nixc-site-$NIXC_NAME/nix ..."
   rm -rf "$SITE" && mkdir -m 755 "$SITE"
   # The site's store: a copy of store A that root owns (the user does not).
   cp -a "$NIXC_STORE_A" "$SITE/nix"
