@@ -10,10 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nix_path.h"
@@ -215,16 +219,32 @@ static int pivot_into(const char *newroot)
 
 /* An empty file to mount on. One call, not open + close: a closure view
  * makes thousands. An existing file will do, as with O_CREAT. */
-static int make_file(const char *path)
+static int make_file_at(int dfd, const char *name)
 {
 	int fd;
 
-	if (mknod(path, S_IFREG | 0644, 0) == 0)
+	if (mknodat(dfd, name, S_IFREG | 0644, 0) == 0)
 		return 0;
 	if (errno != EEXIST)
 		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	return fd < 0 ? -1 : close(fd);
+}
+
+/* A mount point (MKDIR, MKFILE, SYMLINK) at name below dfd. */
+static int make_point_at(int dfd, const char *name, const struct mount_op *op)
+{
+	switch (op->kind) {
+	case MOUNT_OP_MKDIR:
+		return mkdirat(dfd, name, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	case MOUNT_OP_MKFILE:
+		return make_file_at(dfd, name);
+	case MOUNT_OP_SYMLINK:
+		return symlinkat(op->source, dfd, name);
+	default:
+		errno = EINVAL;
+		return -1;
+	}
 }
 
 static int apply_op(const struct mount_op *op)
@@ -240,13 +260,11 @@ static int apply_op(const struct mount_op *op)
 		return mount("tmpfs", op->target, "tmpfs", MS_NOSUID | MS_NODEV,
 			     "mode=0755,size=1m");
 	case MOUNT_OP_MKDIR:
-		return mkdir(op->target, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	case MOUNT_OP_MKFILE:
+	case MOUNT_OP_SYMLINK:
+		return make_point_at(AT_FDCWD, op->target, op);
 	case MOUNT_OP_RAMFS:
 		return mount("ramfs", op->target, "ramfs", MS_NOSUID | MS_NODEV, "mode=0755");
-	case MOUNT_OP_MKFILE:
-		return make_file(op->target);
-	case MOUNT_OP_SYMLINK:
-		return symlink(op->source, op->target);
 	case MOUNT_OP_RBIND:
 		return mount(op->source, op->target, NULL, MS_BIND | MS_REC, NULL);
 	case MOUNT_OP_BIND_FD:
@@ -272,23 +290,194 @@ static int apply_op(const struct mount_op *op)
 	return 0;
 }
 
+/* ------------------------------------------------------------------
+ * A closure view is thousands of (mount point, bind) pairs in one
+ * directory. Making a mount point and binding on it take different locks
+ * (the directory's inode, the namespace's), so a second process (same
+ * mount namespace, same credentials) makes the mount points, in plan
+ * order, while this one binds on those already made, in plan order: each
+ * bind waits for every mount point the plan puts before it, and the first
+ * op to fail in plan order is the one reported, as when applied one by one.
+ * A process, not a thread: the caller stays single-threaded for whatever
+ * setns/unshare comes next (waitpid returns only once the child is gone). */
+
+enum { SIBLINGS_MIN = 256, PROGRESS_EVERY = 32 };
+
+struct progress {
+	uint32_t made;  /* mount points made so far, in plan order */
+	int32_t error;  /* errno making mount point number `made`, or 0 */
+};
+
+static bool is_mount_point_op(enum mount_op_kind kind)
+{
+	return kind == MOUNT_OP_MKDIR || kind == MOUNT_OP_MKFILE ||
+	       kind == MOUNT_OP_SYMLINK;
+}
+
+/* The end of the run of mount points and plain binds from start on whose
+ * targets are all entries of one directory (the first target's). */
+static size_t siblings_end(const struct mount_plan *plan, size_t start, size_t *dir_len)
+{
+	const char *first = plan->ops[start].target, *slash = strrchr(first, '/');
+	size_t i;
+
+	*dir_len = slash ? (size_t)(slash - first) : 0;
+	if (*dir_len == 0)
+		return start;
+	for (i = start; i < plan->len; i++) {
+		const struct mount_op *op = &plan->ops[i];
+
+		if (!is_mount_point_op(op->kind) && op->kind != MOUNT_OP_BIND)
+			break;
+		if (strncmp(op->target, first, *dir_len + 1) ||
+		    !op->target[*dir_len + 1] || strchr(op->target + *dir_len + 1, '/'))
+			break;
+	}
+	return i;
+}
+
+/* The second process: only async-signal-safe calls. */
+static _Noreturn void make_points(const struct mount_plan *plan, size_t start,
+				  size_t end, size_t dir_len, int dfd, int out)
+{
+	struct progress p = { 0, 0 };
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (size_t i = start; i < end; i++) {
+		const struct mount_op *op = &plan->ops[i];
+
+		if (!is_mount_point_op(op->kind))
+			continue;
+		if (make_point_at(dfd, op->target + dir_len + 1, op) < 0) {
+			p.error = errno ? errno : EIO;
+			break;
+		}
+		if (++p.made % PROGRESS_EVERY == 0 &&
+		    write(out, &p, sizeof(p)) != (ssize_t)sizeof(p))
+			_exit(1);
+	}
+	_exit(write(out, &p, sizeof(p)) == (ssize_t)sizeof(p) && !p.error ? 0 : 1);
+}
+
+static int op_failed(const struct mount_op *op, int e, struct nix_err *err)
+{
+	char what[PATH_MAX * 2 + 32];
+
+	mount_op_format(op, what, sizeof(what));
+	return nix_err_errno(err, e, "%s", what);
+}
+
+/* Wait until the second process has made `need` mount points, or failed
+ * (p->error). -1: it went without saying. */
+static int await_points(int in, struct progress *p, uint32_t need)
+{
+	while (p->made < need && !p->error) {
+		ssize_t n = read(in, p, sizeof(*p));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(*p))
+			return -1;
+	}
+	return 0;
+}
+
+/* The index of mount point number k of the run. */
+static size_t nth_point(const struct mount_plan *plan, size_t start, uint32_t k)
+{
+	for (size_t i = start;; i++)
+		if (is_mount_point_op(plan->ops[i].kind) && k-- == 0)
+			return i;
+}
+
+static int bind_siblings(const struct mount_plan *plan, size_t start, size_t end,
+			 size_t dir_len, int in, struct nix_err *err)
+{
+	struct progress p = { 0, 0 };
+	uint32_t points = 0;
+
+	for (size_t i = start; i < end; i++) {
+		const struct mount_op *op = &plan->ops[i];
+
+		if (is_mount_point_op(op->kind)) {
+			points++;
+			continue;
+		}
+		if (await_points(in, &p, points) < 0)
+			return nix_err_set(err, "the process making mount points in %.*s died",
+					   (int)dir_len, op->target);
+		if (p.made < points)
+			return op_failed(&plan->ops[nth_point(plan, start, p.made)], p.error, err);
+		if (apply_op(op) < 0)
+			return op_failed(op, errno, err);
+	}
+	if (await_points(in, &p, points) < 0)
+		return nix_err_set(err, "the process making mount points died");
+	if (p.made < points)
+		return op_failed(&plan->ops[nth_point(plan, start, p.made)], p.error, err);
+	return 0;
+}
+
+/* ops[start, end): 1 applied (or failed: -1), 0 not done (the caller
+ * applies them one by one). */
+static int apply_siblings(const struct mount_plan *plan, size_t start, size_t end,
+			  size_t dir_len, struct nix_err *err)
+{
+	char dir[PATH_MAX];
+	int pipefd[2], dfd, rc, st;
+	pid_t pid;
+
+	if (end - start < SIBLINGS_MIN || dir_len >= sizeof(dir))
+		return 0;
+	memcpy(dir, plan->ops[start].target, dir_len);
+	dir[dir_len] = '\0';
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		close(dfd);
+		return 0;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		make_points(plan, start, end, dir_len, dfd, pipefd[1]);
+	}
+	close(pipefd[1]);
+	close(dfd);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return 0;
+	}
+	rc = bind_siblings(plan, start, end, dir_len, pipefd[0], err);
+	if (rc < 0)
+		kill(pid, SIGKILL);
+	close(pipefd[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return rc < 0 ? -1 : 1;
+}
+
 int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err)
 {
 	for (size_t i = 0; i < plan->len; i++) {
 		const struct mount_op *op = &plan->ops[i];
-		char what[PATH_MAX * 2 + 32];
+		size_t dir_len, end = siblings_end(plan, i, &dir_len);
+		int done = end > i ? apply_siblings(plan, i, end, dir_len, err) : 0;
 
+		if (done < 0)
+			return -1;
+		if (done) {
+			i = end - 1;
+			continue;
+		}
 		if (op->kind == MOUNT_OP_DETACH_BELOW) {
 			if (detach_below(op->target, err) < 0)
 				return -1;
 			continue;
 		}
-		if (apply_op(op) < 0) {
-			int e = errno;
-
-			mount_op_format(op, what, sizeof(what));
-			return nix_err_errno(err, e, "%s", what);
-		}
+		if (apply_op(op) < 0)
+			return op_failed(op, errno, err);
 	}
 	return 0;
 }
