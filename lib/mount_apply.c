@@ -338,11 +338,12 @@ static size_t siblings_end(const struct mount_plan *plan, size_t start, size_t *
 
 /* The second process: only async-signal-safe calls. */
 static _Noreturn void make_points(const struct mount_plan *plan, size_t start,
-				  size_t end, size_t dir_len, int dfd, int out)
+				  size_t end, size_t dir_len, int dfd, int out, pid_t parent)
 {
 	struct progress p = { 0, 0 };
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(1); /* nothing made after the helper is gone */
 	for (size_t i = start; i < end; i++) {
 		const struct mount_op *op = &plan->ops[i];
 
@@ -425,7 +426,7 @@ static int apply_siblings(const struct mount_plan *plan, size_t start, size_t en
 {
 	char dir[PATH_MAX];
 	int pipefd[2], dfd, rc, st;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (end - start < SIBLINGS_MIN || dir_len >= sizeof(dir))
 		return 0;
@@ -438,10 +439,11 @@ static int apply_siblings(const struct mount_plan *plan, size_t start, size_t en
 		close(dfd);
 		return 0;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
 		close(pipefd[0]);
-		make_points(plan, start, end, dir_len, dfd, pipefd[1]);
+		make_points(plan, start, end, dir_len, dfd, pipefd[1], parent);
 	}
 	close(pipefd[1]);
 	close(dfd);
