@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <libmount.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +304,8 @@ static int apply_op(const struct mount_op *op)
 
 enum { SIBLINGS_MIN = 256, PROGRESS_EVERY = 32 };
 
+int mount_apply_second_process;
+
 struct progress {
 	uint32_t made;  /* mount points made so far, in plan order */
 	int32_t error;  /* errno making mount point number `made`, or 0 */
@@ -419,6 +422,34 @@ static int bind_siblings(const struct mount_plan *plan, size_t start, size_t end
 	return 0;
 }
 
+/* Whether a second process would run beside this one: at least two CPUs
+ * this process may run on, and fewer tasks runnable on the machine right
+ * now (/proc/loadavg, this one included) than it has CPUs. On a busy node
+ * the two would only take turns, and pay for the fork and the pipe. */
+static bool cpu_to_spare(void)
+{
+	cpu_set_t allowed;
+	char buf[128];
+	unsigned running = 0;
+	ssize_t n;
+	int fd;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0 || CPU_COUNT(&allowed) < 2)
+		return false;
+	fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* cannot tell: the CPUs are there */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	/* "0.50 0.40 0.30 RUNNING/TOTAL LASTPID" */
+	if (sscanf(buf, "%*s %*s %*s %u/", &running) != 1)
+		return true;
+	return running < (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 /* ops[start, end): 1 applied (or failed: -1), 0 not done (the caller
  * applies them one by one). */
 static int apply_siblings(const struct mount_plan *plan, size_t start, size_t end,
@@ -428,7 +459,9 @@ static int apply_siblings(const struct mount_plan *plan, size_t start, size_t en
 	int pipefd[2], dfd, rc, st;
 	pid_t pid, parent;
 
-	if (end - start < SIBLINGS_MIN || dir_len >= sizeof(dir))
+	if (end - start < SIBLINGS_MIN || dir_len >= sizeof(dir) ||
+	    mount_apply_second_process < 0 ||
+	    (mount_apply_second_process == 0 && !cpu_to_spare()))
 		return 0;
 	memcpy(dir, plan->ops[start].target, dir_len);
 	dir[dir_len] = '\0';
