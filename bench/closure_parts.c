@@ -319,6 +319,19 @@ fail:
 	_exit(1);
 }
 
+/* The library's knob (weak: this file also builds against libraries
+ * without it): CLOSURE_PARTS_OVERLAP=1 always a second process making the
+ * mount points, -1 never, unset as the helper decides. */
+extern int mount_apply_second_process __attribute__((weak));
+
+static void set_overlap(void)
+{
+	const char *v = getenv("CLOSURE_PARTS_OVERLAP");
+
+	if (v && &mount_apply_second_process)
+		mount_apply_second_process = atoi(v);
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int cmp_d(const void *a, const void *b)
@@ -354,6 +367,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: closure_parts N RUNS [STORE_ROOT SPEC]\n");
 		return 2;
 	}
+	set_overlap();
 	if (!mkdtemp(dir))
 		die("mkdtemp");
 	for (int r = 0; r < nruns; r++) {

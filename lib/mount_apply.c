@@ -493,19 +493,13 @@ static int apply_siblings(const struct mount_plan *plan, size_t start, size_t en
 	return rc < 0 ? -1 : 1;
 }
 
-int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err)
+/* ops[start, end) one by one. */
+static int apply_each(const struct mount_plan *plan, size_t start, size_t end,
+		      struct nix_err *err)
 {
-	for (size_t i = 0; i < plan->len; i++) {
+	for (size_t i = start; i < end; i++) {
 		const struct mount_op *op = &plan->ops[i];
-		size_t dir_len, end = siblings_end(plan, i, &dir_len);
-		int done = end > i ? apply_siblings(plan, i, end, dir_len, err) : 0;
 
-		if (done < 0)
-			return -1;
-		if (done) {
-			i = end - 1;
-			continue;
-		}
 		if (op->kind == MOUNT_OP_DETACH_BELOW) {
 			if (detach_below(op->target, err) < 0)
 				return -1;
@@ -513,6 +507,25 @@ int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err)
 		}
 		if (apply_op(op) < 0)
 			return op_failed(op, errno, err);
+	}
+	return 0;
+}
+
+int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err)
+{
+	/* A run is applied whole, one way or the other: looking for a run
+	 * again at each of its ops would be quadratic. */
+	for (size_t i = 0, end; i < plan->len; i = end) {
+		size_t dir_len;
+		int done = 0;
+
+		end = siblings_end(plan, i, &dir_len);
+		if (end > i)
+			done = apply_siblings(plan, i, end, dir_len, err);
+		else
+			end = i + 1; /* an op in no run */
+		if (done < 0 || (!done && apply_each(plan, i, end, err) < 0))
+			return -1;
 	}
 	return 0;
 }

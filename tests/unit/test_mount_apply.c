@@ -69,9 +69,13 @@ static struct host_entry *entries_for(int n)
 	return e;
 }
 
-/* Apply the closure plan of entries on top/view: in one call, or op by op
- * (the reference). The error message, "" when it worked. */
-static void apply_view(struct host_entry *e, int n, bool one_by_one, char *msg, size_t len)
+/* How a test applies the plan: in one call with or without the second
+ * process, or op by op (the reference). */
+enum how { WITH_SECOND = 1, WITHOUT_SECOND = -1, ONE_BY_ONE = 0 };
+
+/* Apply the closure plan of entries on top/view. The error message, ""
+ * when it worked. */
+static void apply_view(struct host_entry *e, int n, enum how how, char *msg, size_t len)
 {
 	char src[256], view[256];
 	struct mount_plan plan = { 0 };
@@ -84,14 +88,14 @@ static void apply_view(struct host_entry *e, int n, bool one_by_one, char *msg, 
 	fd = open(src, O_PATH | O_DIRECTORY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(mount_plan_user_closure(fd, view, e, n, &plan, &err), 0);
-	if (one_by_one) {
+	if (how == ONE_BY_ONE) {
 		for (size_t i = 0; i < plan.len && rc == 0; i++) {
 			struct mount_plan one = { .ops = &plan.ops[i], .len = 1, .cap = 1 };
 
 			rc = mount_plan_apply(&one, &err);
 		}
 	} else {
-		mount_apply_second_process = 1; /* whatever the machine's load */
+		mount_apply_second_process = how; /* whatever the machine's load */
 		rc = mount_plan_apply(&plan, &err);
 	}
 	snprintf(msg, len, "%s", rc < 0 ? err.msg : "");
@@ -100,7 +104,7 @@ static void apply_view(struct host_entry *e, int n, bool one_by_one, char *msg, 
 }
 
 /* Run apply_view in a fresh namespace; its message through a pipe. */
-static void apply_in_child(struct host_entry *e, int n, int make, bool one_by_one,
+static void apply_in_child(struct host_entry *e, int n, int make, enum how how,
 			   char *msg, size_t len)
 {
 	int p[2], st;
@@ -115,7 +119,7 @@ static void apply_in_child(struct host_entry *e, int n, int make, bool one_by_on
 		close(p[0]);
 		private_top();
 		make_source(make);
-		apply_view(e, n, one_by_one, m, sizeof(m));
+		apply_view(e, n, how, m, sizeof(m));
 		if (!m[0]) { /* check every entry of the view */
 			for (int i = 0; i < n; i++) {
 				char path[256], link[64];
@@ -153,10 +157,12 @@ START_TEST(many_entries_are_made_and_bound_as_one_by_one)
 	struct host_entry *e = entries_for(N_ENTRIES);
 	char all[1024], one[1024];
 
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, false, all, sizeof(all));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, true, one, sizeof(one));
+	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITH_SECOND, all, sizeof(all));
+	apply_in_child(e, N_ENTRIES, N_ENTRIES, ONE_BY_ONE, one, sizeof(one));
 	ck_assert_str_eq(all, "");
 	ck_assert_str_eq(one, "");
+	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
+	ck_assert_str_eq(all, "");
 }
 END_TEST
 
@@ -166,8 +172,8 @@ START_TEST(a_failed_bind_is_the_error_of_one_by_one)
 	struct host_entry *e = entries_for(N_ENTRIES);
 	char all[1024], one[1024];
 
-	apply_in_child(e, N_ENTRIES, 400, false, all, sizeof(all)); /* e0400 is missing */
-	apply_in_child(e, N_ENTRIES, 400, true, one, sizeof(one));
+	apply_in_child(e, N_ENTRIES, 400, WITH_SECOND, all, sizeof(all)); /* e0400 is missing */
+	apply_in_child(e, N_ENTRIES, 400, ONE_BY_ONE, one, sizeof(one));
 	ck_assert_str_eq(all, one);
 	ck_assert_ptr_nonnull(strstr(all, "/view/.all/e0400"));
 	ck_assert_ptr_nonnull(strstr(all, strerror(ENOENT)));
@@ -183,8 +189,8 @@ START_TEST(a_failed_mount_point_is_the_error_of_one_by_one)
 
 	free(e[302].name);
 	e[302].name = strdup("e0299"); /* both symlinks: EEXIST */
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, false, all, sizeof(all));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, true, one, sizeof(one));
+	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITH_SECOND, all, sizeof(all));
+	apply_in_child(e, N_ENTRIES, N_ENTRIES, ONE_BY_ONE, one, sizeof(one));
 	ck_assert_str_eq(all, one);
 	ck_assert_ptr_nonnull(strstr(all, "symlink"));
 	ck_assert_ptr_nonnull(strstr(all, strerror(EEXIST)));
@@ -202,10 +208,12 @@ START_TEST(the_first_failure_in_plan_order_wins)
 	e[301].type = HOST_DIR; /* a file in the source: bind dir <- file fails */
 	free(e[500].name);
 	e[500].name = strdup("e0497"); /* a later EEXIST */
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, false, all, sizeof(all));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, true, one, sizeof(one));
+	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITH_SECOND, all, sizeof(all));
+	apply_in_child(e, N_ENTRIES, N_ENTRIES, ONE_BY_ONE, one, sizeof(one));
 	ck_assert_str_eq(all, one);
 	ck_assert_ptr_nonnull(strstr(all, "/view/.all/e0301"));
+	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
+	ck_assert_str_eq(all, one);
 }
 END_TEST
 
