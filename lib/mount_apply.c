@@ -372,7 +372,7 @@ static int op_failed(const struct mount_op *op, int e, struct nix_err *err)
 }
 
 /* Wait until the second process has made `need` mount points, or failed
- * (p->error). -1: it went without saying. */
+ * (p->error). -1: it ended without reporting either. */
 static int await_points(int in, struct progress *p, uint32_t need)
 {
 	while (p->made < need && !p->error) {
