@@ -16,8 +16,10 @@
  *       own steps, as the helper runs them: open the store, resolve the
  *       closure and describe each path (then each of the two again, alone,
  *       to split the time), create the user+mount namespace,
- *       plan, then apply the plan op by op, summed per kind of op; then
- *       detach the view (what the job's end pays).
+ *       plan, then apply the plan in one call, as the helper does; then
+ *       detach the view (what the job's end pays); and, in another run,
+ *       the same plan applied op by op, summed per kind of op (one op at
+ *       a time: what the library overlaps in one call is not split).
  * Prints "part NAME median q1 q3" in ms, and the per-run ratios of the view
  * (resolve + describe, plan, apply) to the floor, without and with its
  * mount points. */
@@ -230,8 +232,10 @@ static const char *op_part(const struct mount_op *op)
 	return "apply:other";
 }
 
+/* split: apply the plan op by op, summed per kind of op (its parts);
+ * else in one call, as the helper does (apply(total)), and the rest. */
 static void view_run(const char *store_root, const char *spec, const char *mnt,
-		     struct parts *p)
+		     bool split, struct parts *p)
 {
 	struct nix_store store = NIX_STORE_INIT;
 	struct closure_spec_list specs = { 0 };
@@ -247,6 +251,15 @@ static void view_run(const char *store_root, const char *spec, const char *mnt,
 	t0 = now_ms();
 	if (nix_store_open(store_root, geteuid(), &store, &err) < 0)
 		goto fail;
+	if (split) {
+		if (closure_view_entries(&store, store_dir, spec, &entries, &n, &err) < 0)
+			goto fail;
+		enter_namespaces();
+		if (nix_store_reopen(store_root, &store, &err) < 0 ||
+		    mount_plan_user_closure(store.store_fd, mnt, entries, n, &plan, &err) < 0)
+			goto fail;
+		goto apply;
+	}
 	add(p, "store-open", now_ms() - t0);
 	/* What the helper calls (resolve + describe), then each part again
 	 * on its own: the DB query, and describe's fstatat (and readlinkat)
@@ -280,17 +293,22 @@ static void view_run(const char *store_root, const char *spec, const char *mnt,
 	    mount_plan_user_closure(store.store_fd, mnt, entries, n, &plan, &err) < 0)
 		goto fail;
 	add(p, "reopen+plan", now_ms() - t0);
-	double t_all = now_ms();
+apply:
+	if (split) {
+		for (size_t i = 0; i < plan.len; i++) {
+			struct mount_plan one = { .ops = &plan.ops[i], .len = 1, .cap = 1 };
 
-	for (size_t i = 0; i < plan.len; i++) {
-		struct mount_plan one = { .ops = &plan.ops[i], .len = 1, .cap = 1 };
-
-		t0 = now_ms();
-		if (mount_plan_apply(&one, &err) < 0)
-			goto fail;
-		add(p, op_part(&plan.ops[i]), now_ms() - t0);
+			t0 = now_ms();
+			if (mount_plan_apply(&one, &err) < 0)
+				goto fail;
+			add(p, op_part(&plan.ops[i]), now_ms() - t0);
+		}
+		return;
 	}
-	add(p, "apply(total)", now_ms() - t_all);
+	t0 = now_ms();
+	if (mount_plan_apply(&plan, &err) < 0)
+		goto fail;
+	add(p, "apply(total)", now_ms() - t0);
 	t0 = now_ms();
 	if (umount2(mnt, MNT_DETACH) < 0)
 		die("umount view");
@@ -299,6 +317,19 @@ static void view_run(const char *store_root, const char *spec, const char *mnt,
 fail:
 	fprintf(stderr, "closure_parts: %s\n", err.msg);
 	_exit(1);
+}
+
+/* The library's knob (weak: this file also builds against libraries
+ * without it): CLOSURE_PARTS_OVERLAP=1 always a second process making the
+ * mount points, -1 never, unset as the helper decides. */
+extern int mount_apply_second_process __attribute__((weak));
+
+static void set_overlap(void)
+{
+	const char *v = getenv("CLOSURE_PARTS_OVERLAP");
+
+	if (v && &mount_apply_second_process)
+		mount_apply_second_process = atoi(v);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -336,12 +367,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: closure_parts N RUNS [STORE_ROOT SPEC]\n");
 		return 2;
 	}
+	set_overlap();
 	if (!mkdtemp(dir))
 		die("mkdtemp");
 	for (int r = 0; r < nruns; r++) {
 		struct parts *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
 					    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		int kinds = N_FLOOR + (view ? 1 : 0);
+		int kinds = N_FLOOR + (view ? 2 : 0);
 
 		if (shared == MAP_FAILED)
 			die("mmap");
@@ -359,7 +391,7 @@ int main(int argc, char **argv)
 				if (which < N_FLOOR)
 					floor_run(dir, n, which, shared);
 				else
-					view_run(argv[3], argv[4], dir, shared);
+					view_run(argv[3], argv[4], dir, which > N_FLOOR, shared);
 				_exit(0);
 			}
 			if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))

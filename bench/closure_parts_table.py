@@ -27,15 +27,15 @@ def view(parts):
 ROWS = [
     ("resolve+describe(library)", "resolve the closure (DB) and describe each path, as the helper does"),
     ("resolve(DB),_again", "of which: the DB query (run again alone)"),
-    ("describe(fstatat),_again", "of which: fstatat (+ readlinkat) per path (again alone)"),
+    ("describe(fstatat),_again", "for scale: an fstatat (+ readlinkat) per path (alone)"),
     ("reopen+plan", "reopen the store, build the mount plan"),
-    ("apply:tmpfs/ramfs", "the file system holding the mount points"),
+    ("apply:tmpfs/ramfs", "op by op (another run): the file system holding the mount points"),
     ("apply:staging-bind", "bind the whole store at the staging point"),
     ("apply:mount-points", "a mount point per path (mkdir, mknod, symlink)"),
     ("apply:bind-per-path", "a mount(2) bind per path"),
     ("apply:staging-umount", "unmount the staging point"),
     ("apply:restrict", "remount read-only"),
-    ("apply(total)", "apply, in all"),
+    ("apply(total)", "apply, in one call as the helper does (mount points and binds overlap)"),
     ("teardown(detach)", "(job end, not in the step) detach the view"),
 ]
 FLOORS = [

@@ -110,8 +110,15 @@ int mount_plan_gpu(const struct gpu_libs *libs, const char *old_run,
 
 void mount_plan_free(struct mount_plan *plan);
 
-/* Apply the ops in order; stop at the first failure, naming it in err. */
+/* Apply the ops in order; stop at the first failure, naming it in err.
+ * Hundreds of mount points and binds in one directory (a closure view):
+ * a second process makes the mount points while this one binds, when a
+ * CPU is to spare; the same result and the same first error. */
 int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err);
+
+/* For tests: 1 always that second process, -1 never, 0 (default) when a
+ * CPU is to spare. */
+extern int mount_apply_second_process;
 
 /* For tests and logs: one op as a line, "rbind /usr -> /stage/usr". */
 void mount_op_format(const struct mount_op *op, char *out, size_t outlen);
