@@ -7,20 +7,16 @@
 #include <fcntl.h>
 #include <libmount.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
-#include <stdint.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "mount_apply_run.h"
 #include "nix_path.h"
 
 static int cmp_len_desc(const void *a, const void *b)
@@ -233,7 +229,7 @@ static int make_file_at(int dfd, const char *name)
 }
 
 /* A mount point (MKDIR, MKFILE, SYMLINK) at name below dfd. */
-static int make_point_at(int dfd, const char *name, const struct mount_op *op)
+int mount_point_make_at(int dfd, const char *name, const struct mount_op *op)
 {
 	switch (op->kind) {
 	case MOUNT_OP_MKDIR:
@@ -248,7 +244,7 @@ static int make_point_at(int dfd, const char *name, const struct mount_op *op)
 	}
 }
 
-static int apply_op(const struct mount_op *op)
+int mount_op_apply(const struct mount_op *op)
 {
 	char src[64];
 
@@ -263,7 +259,7 @@ static int apply_op(const struct mount_op *op)
 	case MOUNT_OP_MKDIR:
 	case MOUNT_OP_MKFILE:
 	case MOUNT_OP_SYMLINK:
-		return make_point_at(AT_FDCWD, op->target, op);
+		return mount_point_make_at(AT_FDCWD, op->target, op);
 	case MOUNT_OP_RAMFS:
 		return mount("ramfs", op->target, "ramfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	case MOUNT_OP_RBIND:
@@ -291,206 +287,12 @@ static int apply_op(const struct mount_op *op)
 	return 0;
 }
 
-/* ------------------------------------------------------------------
- * A closure view is thousands of (mount point, bind) pairs in one
- * directory. Making a mount point and binding on it take different locks
- * (the directory's inode, the namespace's), so a second process (same
- * mount namespace, same credentials) makes the mount points, in plan
- * order, while this one binds on those already made, in plan order: each
- * bind waits for every mount point the plan puts before it, and the first
- * op to fail in plan order is the one reported, as when applied one by one.
- * A process, not a thread: the caller stays single-threaded for whatever
- * setns/unshare comes next (waitpid returns only once the child is gone). */
-
-enum { SIBLINGS_MIN = 256, PROGRESS_EVERY = 32 };
-
-int mount_apply_second_process;
-
-struct progress {
-	uint32_t made;  /* mount points made so far, in plan order */
-	int32_t error;  /* errno making mount point number `made`, or 0 */
-};
-
-static bool is_mount_point_op(enum mount_op_kind kind)
-{
-	return kind == MOUNT_OP_MKDIR || kind == MOUNT_OP_MKFILE ||
-	       kind == MOUNT_OP_SYMLINK;
-}
-
-/* The end of the run of mount points and plain binds from start on whose
- * targets are all entries of one directory (the first target's). */
-static size_t siblings_end(const struct mount_plan *plan, size_t start, size_t *dir_len)
-{
-	const char *first = plan->ops[start].target, *slash = strrchr(first, '/');
-	size_t i;
-
-	*dir_len = slash ? (size_t)(slash - first) : 0;
-	if (*dir_len == 0)
-		return start;
-	for (i = start; i < plan->len; i++) {
-		const struct mount_op *op = &plan->ops[i];
-
-		if (!is_mount_point_op(op->kind) && op->kind != MOUNT_OP_BIND)
-			break;
-		if (strncmp(op->target, first, *dir_len + 1) ||
-		    !op->target[*dir_len + 1] || strchr(op->target + *dir_len + 1, '/'))
-			break;
-	}
-	return i;
-}
-
-/* The second process: only async-signal-safe calls. */
-static _Noreturn void make_points(const struct mount_plan *plan, size_t start,
-				  size_t end, size_t dir_len, int dfd, int out, pid_t parent)
-{
-	struct progress p = { 0, 0 };
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(1); /* nothing made after the helper is gone */
-	for (size_t i = start; i < end; i++) {
-		const struct mount_op *op = &plan->ops[i];
-
-		if (!is_mount_point_op(op->kind))
-			continue;
-		if (make_point_at(dfd, op->target + dir_len + 1, op) < 0) {
-			p.error = errno ? errno : EIO;
-			break;
-		}
-		if (++p.made % PROGRESS_EVERY == 0 &&
-		    write(out, &p, sizeof(p)) != (ssize_t)sizeof(p))
-			_exit(1);
-	}
-	_exit(write(out, &p, sizeof(p)) == (ssize_t)sizeof(p) && !p.error ? 0 : 1);
-}
-
-static int op_failed(const struct mount_op *op, int e, struct nix_err *err)
+int mount_op_failed(const struct mount_op *op, int e, struct nix_err *err)
 {
 	char what[PATH_MAX * 2 + 32];
 
 	mount_op_format(op, what, sizeof(what));
 	return nix_err_errno(err, e, "%s", what);
-}
-
-/* Wait until the second process has made `need` mount points, or failed
- * (p->error). -1: it ended without reporting either. */
-static int await_points(int in, struct progress *p, uint32_t need)
-{
-	while (p->made < need && !p->error) {
-		ssize_t n = read(in, p, sizeof(*p));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(*p))
-			return -1;
-	}
-	return 0;
-}
-
-/* The index of mount point number k of the run. */
-static size_t nth_point(const struct mount_plan *plan, size_t start, uint32_t k)
-{
-	for (size_t i = start;; i++)
-		if (is_mount_point_op(plan->ops[i].kind) && k-- == 0)
-			return i;
-}
-
-static int bind_siblings(const struct mount_plan *plan, size_t start, size_t end,
-			 size_t dir_len, int in, struct nix_err *err)
-{
-	struct progress p = { 0, 0 };
-	uint32_t points = 0;
-
-	for (size_t i = start; i < end; i++) {
-		const struct mount_op *op = &plan->ops[i];
-
-		if (is_mount_point_op(op->kind)) {
-			points++;
-			continue;
-		}
-		if (await_points(in, &p, points) < 0)
-			return nix_err_set(err, "the process making mount points in %.*s died",
-					   (int)dir_len, op->target);
-		if (p.made < points)
-			return op_failed(&plan->ops[nth_point(plan, start, p.made)], p.error, err);
-		if (apply_op(op) < 0)
-			return op_failed(op, errno, err);
-	}
-	if (await_points(in, &p, points) < 0)
-		return nix_err_set(err, "the process making mount points died");
-	if (p.made < points)
-		return op_failed(&plan->ops[nth_point(plan, start, p.made)], p.error, err);
-	return 0;
-}
-
-/* Whether a second process would run beside this one: at least two CPUs
- * this process may run on, and fewer tasks runnable on the machine right
- * now (/proc/loadavg, this one included) than it has CPUs. On a busy node
- * the two would only take turns, and pay for the fork and the pipe. */
-static bool cpu_to_spare(void)
-{
-	cpu_set_t allowed;
-	char buf[128];
-	unsigned running = 0;
-	ssize_t n;
-	int fd;
-
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0 || CPU_COUNT(&allowed) < 2)
-		return false;
-	fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true; /* cannot tell: the CPUs are there */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	/* "0.50 0.40 0.30 RUNNING/TOTAL LASTPID" */
-	if (sscanf(buf, "%*s %*s %*s %u/", &running) != 1)
-		return true;
-	return running < (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-}
-
-/* ops[start, end): 1 applied (or failed: -1), 0 not done (the caller
- * applies them one by one). */
-static int apply_siblings(const struct mount_plan *plan, size_t start, size_t end,
-			  size_t dir_len, struct nix_err *err)
-{
-	char dir[PATH_MAX];
-	int pipefd[2], dfd, rc, st;
-	pid_t pid, parent;
-
-	if (end - start < SIBLINGS_MIN || dir_len >= sizeof(dir) ||
-	    mount_apply_second_process < 0 ||
-	    (mount_apply_second_process == 0 && !cpu_to_spare()))
-		return 0;
-	memcpy(dir, plan->ops[start].target, dir_len);
-	dir[dir_len] = '\0';
-	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return 0;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		close(dfd);
-		return 0;
-	}
-	parent = getpid();
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		make_points(plan, start, end, dir_len, dfd, pipefd[1], parent);
-	}
-	close(pipefd[1]);
-	close(dfd);
-	if (pid < 0) {
-		close(pipefd[0]);
-		return 0;
-	}
-	rc = bind_siblings(plan, start, end, dir_len, pipefd[0], err);
-	if (rc < 0)
-		kill(pid, SIGKILL);
-	close(pipefd[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return rc < 0 ? -1 : 1;
 }
 
 /* ops[start, end) one by one. */
@@ -505,8 +307,8 @@ static int apply_each(const struct mount_plan *plan, size_t start, size_t end,
 				return -1;
 			continue;
 		}
-		if (apply_op(op) < 0)
-			return op_failed(op, errno, err);
+		if (mount_op_apply(op) < 0)
+			return mount_op_failed(op, errno, err);
 	}
 	return 0;
 }
@@ -519,9 +321,9 @@ int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err)
 		size_t dir_len;
 		int done = 0;
 
-		end = siblings_end(plan, i, &dir_len);
+		end = mount_run_end(plan, i, &dir_len);
 		if (end > i)
-			done = apply_siblings(plan, i, end, dir_len, err);
+			done = mount_run_apply(plan, i, end, dir_len, err);
 		else
 			end = i + 1; /* an op in no run */
 		if (done < 0 || (!done && apply_each(plan, i, end, err) < 0))
