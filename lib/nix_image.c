@@ -225,8 +225,8 @@ int nix_image_host_stage(const char *path, enum nix_squashfs mode,
  * view's mounts alive, and they it), its own session (out of the task's
  * process group), fully the user (the helper's real id is root's), then
  * squashfuse on the /dev/fuse fd the helper mounted. */
-static _Noreturn void server_main(int fuse_fd, int image_fd, const char *mountpoint,
-				  const struct nix_ids *ids)
+static _Noreturn void server_main(const char *server, int fuse_fd, int image_fd,
+				  const char *mountpoint, const struct nix_ids *ids)
 {
 	char image[32], dev[32];
 	char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
@@ -252,18 +252,28 @@ static _Noreturn void server_main(int fuse_fd, int image_fd, const char *mountpo
 	}
 	snprintf(image, sizeof(image), "/dev/fd/4");
 	snprintf(dev, sizeof(dev), "/dev/fd/3");
-	execve(NIX_SQUASHFUSE, (char *const[]){ "squashfuse", "-f", image, dev, NULL }, envp);
+	execve(server, (char *const[]){ "squashfuse", "-f", image, dev, NULL }, envp);
 	_exit(127);
+}
+
+const char *nix_squashfuse_pick(const char *const *candidates)
+{
+	for (; *candidates; candidates++)
+		if (access(*candidates, X_OK) == 0)
+			return *candidates;
+	return NULL;
 }
 
 static int fuse_mount(struct nix_image *img, const char *mountpoint,
 		      const struct nix_ids *ids, struct nix_err *err)
 {
+	static const char *const servers[] = { NIX_SQUASHFUSE_LL, NIX_SQUASHFUSE, NULL };
+	const char *server = nix_squashfuse_pick(servers);
 	char opts[128];
 	int fuse_fd;
 	pid_t pid;
 
-	if (access(NIX_SQUASHFUSE, X_OK) < 0)
+	if (!server)
 		return nix_err_errno(err, errno, "squashfs=fuse: %s is not on this node", NIX_SQUASHFUSE);
 	fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (fuse_fd < 0)
@@ -289,7 +299,7 @@ static int fuse_mount(struct nix_image *img, const char *mountpoint,
 	}
 	pid = fork();
 	if (pid == 0)
-		server_main(fuse_fd, img->fd, mountpoint, ids);
+		server_main(server, fuse_fd, img->fd, mountpoint, ids);
 	/* Only the server holds the connection: when it dies, the view
 	 * answers ENOTCONN at once rather than waiting for it. */
 	close(fuse_fd);
@@ -310,6 +320,13 @@ int nix_image_layout(const char *mountpoint, struct nix_store *store, struct nix
 	store->root_fd = open(mountpoint, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (store->root_fd < 0)
 		return nix_err_errno(err, errno, "cannot open the image's root");
+	/* squashfuse_ll mounts before it reads the image's root inode (the
+	 * kernel and squashfuse read it first, and fail the mount or end):
+	 * a root it cannot stat is an image it cannot read */
+	if (fstat(store->root_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		nix_store_close(store);
+		return nix_err_set(err, "squashfuse cannot read the image (corrupt?)");
+	}
 	store->store_fd = openat(store->root_fd, "store", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (store->store_fd < 0 && errno == ENOENT) {
 		int nix_fd = openat(store->root_fd, "nix", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

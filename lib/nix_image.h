@@ -33,10 +33,22 @@ enum nix_squashfs { NIX_SQUASHFS_OFF, NIX_SQUASHFS_KERNEL, NIX_SQUASHFS_FUSE };
 int nix_squashfs_parse(const char *s);
 const char *nix_squashfs_name(enum nix_squashfs mode);
 
-/* Where the fuse mode's server is; a build option. */
+/* Where the fuse mode's server is; build options. squashfuse_ll first:
+ * FUSE's low-level API, by inode, the kernel caching entries and
+ * attributes for good (a read-only image never changes under its mount)
+ * and file data across opens; squashfuse (the high-level API: each
+ * request resolved again by path from the root, entries cached for 1 s)
+ * where a package ships only that. Both are in Debian's squashfuse. */
+#ifndef NIX_SQUASHFUSE_LL
+#define NIX_SQUASHFUSE_LL "/usr/bin/squashfuse_ll"
+#endif
 #ifndef NIX_SQUASHFUSE
 #define NIX_SQUASHFUSE "/usr/bin/squashfuse"
 #endif
+
+/* The first of the candidates (NULL-terminated) this process may execute;
+ * NULL when none. */
+const char *nix_squashfuse_pick(const char *const *candidates);
 
 /* The squashfs superblock (96 bytes, little-endian) of buf, as read from a
  * file of file_size bytes: 0, or -1 with err saying what is wrong in words

@@ -44,7 +44,7 @@ teardown_file() { remove_images; }
   job=$(submit -N1 -o /dev/null --nix-store='~/.img/a.sqsh' --wrap "srun sh -c '$NIX_HELLO_BIN && sleep 300'")
   wait_job_state "$job" RUNNING 30
   local pid deadline=$(($(date +%s) + 30))
-  until pid=$(pgrep -u "$NIXC_USER" -x squashfuse); do
+  until pid=$(pgrep -u "$NIXC_USER" -x 'squashfuse(_ll)?'); do
     [ "$(date +%s)" -lt "$deadline" ] || { echo "no server"; return 1; }
     sleep 0.2
   done

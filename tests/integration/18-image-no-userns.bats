@@ -52,7 +52,7 @@ one_view_per_job() {
     sleep 1
     $step
     echo loops=\$(/usr/sbin/losetup -l -n -O BACK-FILE | grep -c '$(image_loop_path a.sqsh)')
-    echo servers=\$(pgrep -u \$(id -u) -x squashfuse | while read -r p; do
+    echo servers=\$(pgrep -u \$(id -u) -x 'squashfuse(_ll)?' | while read -r p; do
       grep -Eqs \"/job_\${SLURM_JOB_ID}(/|\\\$)\" /proc/\$p/cgroup && echo \$p; done | wc -l)"
   assert_equal "$job_state" COMPLETED
   assert_equal "$(grep -c "$NIX_GREETING on $node" <<<"$output")" 2
@@ -149,7 +149,7 @@ one_view_per_job() {
     job=$(submit -N1 -w "$node" -o /dev/null --nix-store='~/.img/a.sqsh' --wrap "srun sh -c '$NIX_HELLO_BIN && exec sleep 300'")
     wait_job_state "$job" RUNNING 30
     local deadline=$(($(date +%s) + 30))
-    until srv=$(pgrep -u "$NIXC_USER" -x squashfuse) && task=$(pgrep -u "$NIXC_USER" -x sleep); do
+    until srv=$(pgrep -u "$NIXC_USER" -x 'squashfuse(_ll)?') && task=$(pgrep -u "$NIXC_USER" -x sleep); do
       [ "$(date +%s)" -lt "$deadline" ] || { echo "no server or task"; return 1; }
       sleep 0.2
     done

@@ -41,8 +41,8 @@ site() {
 # no squashfuse of the user's is left (it ends with the view's namespace)
 assert_no_server_left() {
   local i
-  for i in $(seq 50); do pgrep -u "$NIXC_USER" -x squashfuse >/dev/null || return 0; sleep 0.2; done
-  echo "left: $(pgrep -a -u "$NIXC_USER" -x squashfuse)" >&2
+  for i in $(seq 50); do pgrep -u "$NIXC_USER" -x 'squashfuse(_ll)?' >/dev/null || return 0; sleep 0.2; done
+  echo "left: $(pgrep -a -u "$NIXC_USER" -x 'squashfuse(_ll)?')" >&2
   return 1
 }
 

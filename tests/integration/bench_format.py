@@ -99,9 +99,10 @@ printed = (run("python3", f"{bench}/table.py", write("run.raw", run_raw), "6", "
 # bench/shared-fs: both ways its image column can be measured.
 for mode in ("plugin", "hand"):
     sf = [f"meta files 20000 reads 5000 size_kib 109988 image_kib 22824 image {mode}",
-          "meta ganesha 4.3-2"]
+          "meta ganesha 4.3-2", "meta squashfuse 0.1.105-1 server squashfuse_ll"]
+    sf_cols = ("nfsdir", "nfsimg") + (("nfsimgk",) if mode == "plugin" else ()) + ("localdir", "bare")
     for i in range(1, 6):
-        for col in ("nfsdir", "nfsimg", "localdir", "bare"):
+        for col in sf_cols:
             sf += [f"{i} {col} {m} {random.uniform(50, 900):.1f}"
                    for m in (("first", "later") if col == "bare" else ("first", "later", "cold", "warm"))]
     printed += "\n" + run("python3", f"{bench}/shared_fs_table.py", write(f"sf-{mode}.raw", sf), "5")

@@ -67,7 +67,7 @@ assert_no_image_left() {
 # image_in_use MODE: what shows a job's image is set up on a node now.
 image_in_use() {
   case "$1" in
-    fuse) pgrep -u "$NIXC_USER" -x squashfuse ;;
+    fuse) pgrep -u "$NIXC_USER" -x 'squashfuse(_ll)?' ;;
     kernel) image_loops_left | grep . ;;
   esac
 }
@@ -97,7 +97,7 @@ image_test_steps_share_one_mount() {
     $step
     sleep 1
     $step
-    echo servers=\$(pgrep -u \$(id -u) -x squashfuse | while read -r p; do
+    echo servers=\$(pgrep -u \$(id -u) -x 'squashfuse(_ll)?' | while read -r p; do
       grep -Eqs \"/job_\${SLURM_JOB_ID}(/|\\\$)\" /proc/\$p/cgroup && echo \$p; done | wc -l)"
   assert_equal "$job_state" COMPLETED
   assert_equal "$(grep -c "$NIX_GREETING" <<<"$output")" 2

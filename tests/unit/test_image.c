@@ -215,6 +215,31 @@ START_TEST(job_end_kills_the_recorded_server_only)
 }
 END_TEST
 
+/* The fuse mode's server: the first candidate that can be executed
+ * (squashfuse_ll, else squashfuse), none when neither. */
+START_TEST(fuse_server_is_the_first_executable_candidate)
+{
+	char dir[] = "/tmp/test_image_servers.XXXXXX", ll[PATH_MAX], hl[PATH_MAX];
+	const char *both[] = { ll, hl, NULL };
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(ll, sizeof(ll), "%s/squashfuse_ll", dir);
+	snprintf(hl, sizeof(hl), "%s/squashfuse", dir);
+	ck_assert_ptr_null(nix_squashfuse_pick(both));
+	close(open(hl, O_CREAT | O_WRONLY, 0755));
+	ck_assert_str_eq(nix_squashfuse_pick(both), hl);
+	close(open(ll, O_CREAT | O_WRONLY, 0644)); /* there, not executable */
+	ck_assert_str_eq(nix_squashfuse_pick(both), hl);
+	chmod(ll, 0755);
+	ck_assert_str_eq(nix_squashfuse_pick(both), ll);
+	unlink(ll);
+	unlink(hl);
+	rmdir(dir);
+	/* the build's choice: squashfuse_ll first */
+	ck_assert_str_eq(NIX_SQUASHFUSE_LL, "/usr/bin/squashfuse_ll");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("image");
@@ -225,6 +250,7 @@ int main(void)
 	tcase_add_test(tc, squashfs_setting_parses);
 	tcase_add_test(tc, job_cgroup_of_a_step);
 	tcase_add_test(tc, job_end_kills_the_recorded_server_only);
+	tcase_add_test(tc, fuse_server_is_the_first_executable_candidate);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
