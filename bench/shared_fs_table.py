@@ -2,7 +2,8 @@
 """shared_fs_table.py RAW ROUNDS: the table of bench/shared-fs.
 
 RAW lines: "ROUND COLUMN METRIC MS" (COLUMN nfsdir, nfsimg (squashfs=fuse),
-nfsimgk (squashfs=kernel, absent when not measured), localdir, bare;
+nfsimgk (squashfs=kernel, absent when not measured), localimg (the image
+on local disk, squashfs=fuse; absent when not measured), localdir, bare;
 METRIC first, later, cold, warm; MS a number or "fail"), and "meta ..."
 lines (files, reads, sizes, how the image was mounted, Ganesha's version).
 Ratios and extras are per round, against the same round's other column."""
@@ -67,6 +68,9 @@ rows = [("directory on NFS", "nfsdir"), (img_name, "nfsimg")]
 if has_kernel:
     rows.append(("squashfs image on NFS, `--nix-store=IMAGE`, `squashfs=kernel` (loop device)",
                  "nfsimgk"))
+has_local_image = any(col == "localimg" for (_, col, _) in data)
+if has_local_image:
+    rows.append((f"the same image on local disk, `squashfs=fuse` ({server})", "localimg"))
 rows.append(("directory on local disk (floor)", "localdir"))
 print(f"### Shared file system: a store on NFS (ms: median of {rounds} rounds, interquartile "
       "range or min to max in parentheses; the columns interleaved in each round, the page "
@@ -112,3 +116,10 @@ def targets(col, mode):
 targets("nfsimg", "" if by_hand else ", `squashfs=fuse`")
 if has_kernel:
     targets("nfsimgk", ", `squashfs=kernel`")
+if has_local_image:
+    # Not a target: how much of the image's cost is squashfs, how much NFS.
+    img_local = per_round(vals("localimg", "cold"), vals("localdir", "cold"), lambda a, b: a / b)
+    nfs_share = per_round(vals("nfsimg", "cold"), vals("localimg", "cold"), lambda a, b: a / b)
+    print(f"Where the image's time goes, cold, per round: the image on local disk / the local "
+          f"directory {cell(img_local, digits=2)} (squashfuse's own cost); the image on NFS / "
+          f"on local disk {cell(nfs_share, digits=2)} (the NFS client's).")

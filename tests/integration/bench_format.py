@@ -100,7 +100,7 @@ printed = (run("python3", f"{bench}/table.py", write("run.raw", run_raw), "6", "
 for mode in ("plugin", "hand"):
     sf = [f"meta files 20000 reads 5000 size_kib 109988 image_kib 22824 image {mode}",
           "meta ganesha 4.3-2", "meta squashfuse 0.1.105-1 server squashfuse_ll"]
-    sf_cols = ("nfsdir", "nfsimg") + (("nfsimgk",) if mode == "plugin" else ()) + ("localdir", "bare")
+    sf_cols = ("nfsdir", "nfsimg") + (("nfsimgk", "localimg") if mode == "plugin" else ()) + ("localdir", "bare")
     for i in range(1, 6):
         for col in sf_cols:
             sf += [f"{i} {col} {m} {random.uniform(50, 900):.1f}"
