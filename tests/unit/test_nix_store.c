@@ -184,7 +184,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("store");
+	Suite *s = suite_create("nix_store");
 	TCase *tc = tcase_create("kernel");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);

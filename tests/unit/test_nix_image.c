@@ -242,7 +242,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("image");
+	Suite *s = suite_create("nix_image");
 	TCase *tc = tcase_create("image");
 
 	tcase_add_test(tc, superblock_checks_say_what_is_wrong);

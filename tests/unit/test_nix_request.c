@@ -601,7 +601,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("request");
+	Suite *s = suite_create("nix_request");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, normalize_collapses_and_refuses);

@@ -210,7 +210,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("gpu");
+	Suite *s = suite_create("gpu_libs");
 	TCase *tc = tcase_create("gpu");
 
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -356,7 +356,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("namespace");
+	Suite *s = suite_create("nix_namespace");
 	TCase *tc = tcase_create("kernel");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);

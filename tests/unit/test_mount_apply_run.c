@@ -229,7 +229,7 @@ static void remove_top(void)
 
 int main(void)
 {
-	Suite *s = suite_create("mount_apply");
+	Suite *s = suite_create("mount_apply_run");
 	TCase *tc = tcase_create("kernel");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);

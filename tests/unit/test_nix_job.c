@@ -64,7 +64,7 @@ END_TEST
 
 static void make_top(void)
 {
-	ck_assert_msg(geteuid() == 0, "test_userns must run as root");
+	ck_assert_msg(geteuid() == 0, "test_nix_job must run as root");
 	strcpy(top, "/tmp/spank-nix-userns-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(top));
 	chmod(top, 0755);
@@ -267,7 +267,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("userns");
+	Suite *s = suite_create("nix_job");
 	TCase *tc = tcase_create("userns");
 
 	tcase_set_timeout(tc, 60);
