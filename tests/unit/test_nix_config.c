@@ -140,6 +140,23 @@ START_TEST(userns_setting_parses_and_defaults_to_auto)
 }
 END_TEST
 
+/* The allowed stores a refusal lists: expanded for the user, in order. */
+START_TEST(allowed_list_is_expanded_for_the_user)
+{
+	struct nix_config cfg;
+	struct nix_err err;
+	char *args[] = { "allowed_stores=%h/nix,/scratch/%u,/gpfs/nix" };
+	char out[128];
+
+	nix_config_defaults(&cfg);
+	ck_assert_int_eq(nix_config_parse(&cfg, 1, args, &err), 0);
+	nix_config_allowed_list(&cfg, "/home/ann", "ann", out, sizeof(out));
+	ck_assert_str_eq(out, "/home/ann/nix, /scratch/ann, /gpfs/nix");
+	nix_config_allowed_list(&cfg, "/home/ann", "ann", out, 12);
+	ck_assert_str_eq(out, "/home/ann/n"); /* cut to outlen */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("nix_config");
@@ -150,6 +167,7 @@ int main(void)
 	tcase_add_test(tc, config_site_stores_parsed);
 	tcase_add_test(tc, max_views_is_a_site_setting);
 	tcase_add_test(tc, userns_setting_parses_and_defaults_to_auto);
+	tcase_add_test(tc, allowed_list_is_expanded_for_the_user);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

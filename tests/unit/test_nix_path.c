@@ -58,6 +58,23 @@ START_TEST(prefix_is_component_wise)
 }
 END_TEST
 
+/* Components one by one, runs of '/' skipped, none in "/" or "". */
+START_TEST(next_walks_components_skipping_slashes)
+{
+	const char *p = "//nix///store/abc-x/", *c;
+	char got[128] = "";
+	size_t len;
+
+	while ((c = nix_path_next(&p, &len)))
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "[%.*s]", (int)len, c);
+	ck_assert_str_eq(got, "[nix][store][abc-x]");
+	p = "/";
+	ck_assert_ptr_null(nix_path_next(&p, &len));
+	p = "";
+	ck_assert_ptr_null(nix_path_next(&p, &len));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("nix_path");
@@ -66,6 +83,7 @@ int main(void)
 	tcase_add_test(tc, normalize_collapses_and_refuses);
 	tcase_add_test(tc, expand_home_and_user);
 	tcase_add_test(tc, prefix_is_component_wise);
+	tcase_add_test(tc, next_walks_components_skipping_slashes);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
