@@ -1,242 +1,121 @@
-/* mount_plan_apply on a closure view's plan, for real, in a private mount
- * namespace (run as root): hundreds of mount points and binds in one
- * directory are applied with a second process making the mount points;
- * the result, and the error when an op fails, must be those of the ops
- * applied one by one. */
+/* mount_apply: a plan's ops applied one by one, the first failure named in
+ * the error, and mount points that may already be there. Mount points
+ * only (no mount): runs in a /tmp directory of its own, no namespace.
+ * (Runs of hundreds of ops in two processes: test_mount_apply_run.c.) */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
+#include "mount_apply_run.h"
 #include "mount_plan.h"
 
-#define N_ENTRIES 600
+static char dir[] = "/tmp/spank-nix-mount-apply.XXXXXX";
+static char path[8][256];
 
-static char top[] = "/tmp/spank-nix-apply.XXXXXX";
-
-/* In the child: a private mount namespace and a tmpfs on top. */
-static void private_top(void)
+static void make_dir(void)
 {
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("tmpfs", top, "tmpfs", 0, "mode=0755") < 0)
-		_exit(90);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
-static void make_source(int n)
+static void remove_dir(void)
 {
-	char path[256];
+	char cmd[300];
 
-	snprintf(path, sizeof(path), "%s/src", top);
-	mkdir(path, 0755);
-	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/src/e%04d", top, i);
-		if (i % 3 == 0) {
-			if (mkdir(path, 0755) < 0)
-				_exit(91);
-		} else if (i % 3 == 1) {
-			int fd = open(path, O_WRONLY | O_CREAT, 0644);
-
-			if (fd < 0)
-				_exit(92);
-			close(fd);
-		} else if (symlink("target-of-link", path) < 0) {
-			_exit(93);
-		}
-	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* Entries for e0000..e<n-1>, typed as make_source made them. */
-static struct host_entry *entries_for(int n)
+/* path[i]: <dir>/<name> */
+static char *in_dir(int i, const char *name)
 {
-	struct host_entry *e = calloc(n, sizeof(*e));
-
-	for (int i = 0; i < n; i++) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "e%04d", i);
-		e[i].name = strdup(name);
-		e[i].type = i % 3 == 0 ? HOST_DIR : i % 3 == 1 ? HOST_FILE : HOST_SYMLINK;
-		e[i].link = e[i].type == HOST_SYMLINK ? strdup("target-of-link") : NULL;
-	}
-	return e;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", dir, name);
+	return path[i];
 }
 
-/* How a test applies the plan: in one call with or without the second
- * process, or op by op (the reference). */
-enum how { WITH_SECOND = 1, WITHOUT_SECOND = -1, ONE_BY_ONE = 0 };
-
-/* Apply the closure plan of entries on top/view. The error message, ""
- * when it worked. */
-static void apply_view(struct host_entry *e, int n, enum how how, char *msg, size_t len)
+static mode_t type_of(const char *p)
 {
-	char src[256], view[256];
-	struct mount_plan plan = { 0 };
-	struct nix_err err = { 0 };
-	int fd, rc = 0;
+	struct stat st;
 
-	snprintf(src, sizeof(src), "%s/src", top);
-	snprintf(view, sizeof(view), "%s/view", top);
-	mkdir(view, 0755);
-	fd = open(src, O_PATH | O_DIRECTORY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(mount_plan_user_closure(fd, view, e, n, &plan, &err), 0);
-	if (how == ONE_BY_ONE) {
-		for (size_t i = 0; i < plan.len && rc == 0; i++) {
-			struct mount_plan one = { .ops = &plan.ops[i], .len = 1, .cap = 1 };
-
-			rc = mount_plan_apply(&one, &err);
-		}
-	} else {
-		mount_apply_second_process = how; /* whatever the machine's load */
-		rc = mount_plan_apply(&plan, &err);
-	}
-	snprintf(msg, len, "%s", rc < 0 ? err.msg : "");
-	mount_plan_free(&plan);
-	close(fd);
+	return lstat(p, &st) < 0 ? 0 : st.st_mode & S_IFMT;
 }
 
-/* Run apply_view in a fresh namespace; its message through a pipe. */
-static void apply_in_child(struct host_entry *e, int n, int make, enum how how,
-			   char *msg, size_t len)
+START_TEST(plan_makes_mount_points_in_order_and_stops_at_the_first_failure)
 {
-	int p[2], st;
-	ssize_t got;
+	struct mount_op ops[] = {
+		{ .kind = MOUNT_OP_MKDIR, .target = in_dir(0, "d") },
+		{ .kind = MOUNT_OP_MKFILE, .target = in_dir(1, "f") },
+		{ .kind = MOUNT_OP_SYMLINK, .source = "target-of-link", .target = in_dir(2, "l") },
+		{ .kind = MOUNT_OP_MKDIR, .target = in_dir(3, "missing/d") },
+		{ .kind = MOUNT_OP_MKDIR, .target = in_dir(4, "after") },
+	};
+	struct mount_plan plan = { .ops = ops, .len = 5, .cap = 5 };
+	struct nix_err err = { "" };
+	char want[400], link[64];
+	ssize_t n;
 
-	ck_assert_int_eq(pipe(p), 0);
-	pid_t pid = fork();
+	ck_assert_int_eq(mount_plan_apply(&plan, &err), -1);
+	ck_assert_uint_eq(type_of(path[0]), S_IFDIR);
+	ck_assert_uint_eq(type_of(path[1]), S_IFREG);
+	ck_assert_uint_eq(type_of(path[2]), S_IFLNK);
+	n = readlink(path[2], link, sizeof(link) - 1);
+	ck_assert_int_gt(n, 0);
+	link[n] = '\0';
+	ck_assert_str_eq(link, "target-of-link");
+	snprintf(want, sizeof(want), "mkdir %s: No such file or directory", path[3]);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_uint_eq(type_of(path[4]), 0); /* never reached */
 
-	if (pid == 0) {
-		char m[1024];
-
-		close(p[0]);
-		private_top();
-		make_source(make);
-		apply_view(e, n, how, m, sizeof(m));
-		if (!m[0]) { /* check every entry of the view */
-			for (int i = 0; i < n; i++) {
-				char path[256], link[64];
-				struct stat st_view, st_src;
-				ssize_t l;
-
-				snprintf(path, sizeof(path), "%s/view/store/%s", top, e[i].name);
-				if (lstat(path, &st_view) < 0)
-					_exit(94);
-				if (e[i].type == HOST_SYMLINK) {
-					l = readlink(path, link, sizeof(link) - 1);
-					if (l < 0 || (link[l] = '\0', strcmp(link, e[i].link)))
-						_exit(95);
-					continue;
-				}
-				snprintf(path, sizeof(path), "%s/src/%s", top, e[i].name);
-				if (lstat(path, &st_src) < 0 || st_src.st_ino != st_view.st_ino ||
-				    st_src.st_dev != st_view.st_dev)
-					_exit(96); /* not the source bound there */
-			}
-		}
-		_exit(write(p[1], m, strlen(m) + 1) > 0 ? 0 : 97);
-	}
-	close(p[1]);
-	got = read(p[0], msg, len - 1);
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child failed: %d", st);
-	ck_assert_int_gt(got, 0);
-	msg[got] = '\0';
-}
-
-START_TEST(many_entries_are_made_and_bound_as_one_by_one)
-{
-	struct host_entry *e = entries_for(N_ENTRIES);
-	char all[1024], one[1024];
-
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITH_SECOND, all, sizeof(all));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, ONE_BY_ONE, one, sizeof(one));
-	ck_assert_str_eq(all, "");
-	ck_assert_str_eq(one, "");
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
-	ck_assert_str_eq(all, "");
+	/* alone, the op after the failure works: it was not tried */
+	plan.ops = &ops[4];
+	plan.len = 1;
+	ck_assert_msg(mount_plan_apply(&plan, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(type_of(path[4]), S_IFDIR);
 }
 END_TEST
 
-/* An entry missing from the source: its bind fails, and that op is named. */
-START_TEST(a_failed_bind_is_the_error_of_one_by_one)
+START_TEST(mount_points_already_there_are_kept_other_kinds_refused)
 {
-	struct host_entry *e = entries_for(N_ENTRIES);
-	char all[1024], one[1024];
+	struct mount_op mkdir_op = { .kind = MOUNT_OP_MKDIR };
+	struct mount_op mkfile_op = { .kind = MOUNT_OP_MKFILE };
+	struct mount_op link_op = { .kind = MOUNT_OP_SYMLINK, .source = "x" };
+	struct mount_op bind_op = { .kind = MOUNT_OP_BIND, .source = "/", .target = "/" };
+	int dfd = open(dir, O_PATH | O_DIRECTORY);
 
-	apply_in_child(e, N_ENTRIES, 400, WITH_SECOND, all, sizeof(all)); /* e0400 is missing */
-	apply_in_child(e, N_ENTRIES, 400, ONE_BY_ONE, one, sizeof(one));
-	ck_assert_str_eq(all, one);
-	ck_assert_ptr_nonnull(strstr(all, "/view/.all/e0400"));
-	ck_assert_ptr_nonnull(strstr(all, strerror(ENOENT)));
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(mount_point_make_at(dfd, "d2", &mkdir_op), 0);
+	ck_assert_int_eq(mount_point_make_at(dfd, "d2", &mkdir_op), 0);
+	ck_assert_int_eq(mount_point_make_at(dfd, "f2", &mkfile_op), 0);
+	ck_assert_int_eq(mount_point_make_at(dfd, "f2", &mkfile_op), 0);
+	ck_assert_uint_eq(type_of(in_dir(5, "d2")), S_IFDIR);
+	ck_assert_uint_eq(type_of(in_dir(6, "f2")), S_IFREG);
+	/* a symlink is made, never replaced */
+	ck_assert_int_eq(mount_point_make_at(dfd, "l2", &link_op), 0);
+	errno = 0;
+	ck_assert_int_eq(mount_point_make_at(dfd, "l2", &link_op), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	/* a bind is no mount point */
+	errno = 0;
+	ck_assert_int_eq(mount_point_make_at(dfd, "b2", &bind_op), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_uint_eq(type_of(in_dir(7, "b2")), 0);
+	close(dfd);
 }
 END_TEST
-
-/* A mount point that cannot be made (a second symlink of the same name):
- * the op named is that symlink, even though later binds would work. */
-START_TEST(a_failed_mount_point_is_the_error_of_one_by_one)
-{
-	struct host_entry *e = entries_for(N_ENTRIES);
-	char all[1024], one[1024];
-
-	free(e[302].name);
-	e[302].name = strdup("e0299"); /* both symlinks: EEXIST */
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITH_SECOND, all, sizeof(all));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, ONE_BY_ONE, one, sizeof(one));
-	ck_assert_str_eq(all, one);
-	ck_assert_ptr_nonnull(strstr(all, "symlink"));
-	ck_assert_ptr_nonnull(strstr(all, strerror(EEXIST)));
-}
-END_TEST
-
-/* The same when the failing mount point comes first: a file where a
- * directory is expected fails at the bind (ENOTDIR), before any later
- * mount point's failure. */
-START_TEST(the_first_failure_in_plan_order_wins)
-{
-	struct host_entry *e = entries_for(N_ENTRIES);
-	char all[1024], one[1024];
-
-	e[301].type = HOST_DIR; /* a file in the source: bind dir <- file fails */
-	free(e[500].name);
-	e[500].name = strdup("e0497"); /* a later EEXIST */
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITH_SECOND, all, sizeof(all));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, ONE_BY_ONE, one, sizeof(one));
-	ck_assert_str_eq(all, one);
-	ck_assert_ptr_nonnull(strstr(all, "/view/.all/e0301"));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
-	ck_assert_str_eq(all, one);
-}
-END_TEST
-
-static void make_top(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(top));
-}
-
-static void remove_top(void)
-{
-	rmdir(top);
-}
 
 int main(void)
 {
 	Suite *s = suite_create("mount_apply");
-	TCase *tc = tcase_create("kernel");
+	TCase *tc = tcase_create("core");
 
-	tcase_add_unchecked_fixture(tc, make_top, remove_top);
-	tcase_add_test(tc, many_entries_are_made_and_bound_as_one_by_one);
-	tcase_add_test(tc, a_failed_bind_is_the_error_of_one_by_one);
-	tcase_add_test(tc, a_failed_mount_point_is_the_error_of_one_by_one);
-	tcase_add_test(tc, the_first_failure_in_plan_order_wins);
+	tcase_add_unchecked_fixture(tc, make_dir, remove_dir);
+	tcase_add_test(tc, plan_makes_mount_points_in_order_and_stops_at_the_first_failure);
+	tcase_add_test(tc, mount_points_already_there_are_kept_other_kinds_refused);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "gpu_libs.h"
 #include "mount_plan.h"
 #include "plan_format.h"
 
@@ -167,6 +168,48 @@ START_TEST(host_scan_sees_this_root)
 }
 END_TEST
 
+START_TEST(plan_mirrors_run_and_binds_each_library_readonly)
+{
+	struct gpu_lib v[] = {
+		{ .name = "libcuda.so.1", .path = "/usr/lib/x86_64-linux-gnu/libcuda.so.1" },
+		{ .name = "libGLX_nvidia.so.0", .path = "/usr/lib/i386-linux-gnu/libGLX_nvidia.so.0", .lib32 = true },
+	};
+	struct gpu_libs libs = { .v = v, .n = 2 };
+	struct host_entry run_entries[] = {
+		{ .name = "munge", .type = HOST_DIR },
+		{ .name = "opengl-driver", .type = HOST_SYMLINK, .link = "/nix/store/x-mesa" },
+		{ .name = "shm", .type = HOST_SYMLINK, .link = "/dev/shm" },
+		{ .name = "utmp", .type = HOST_FILE },
+	};
+	struct host_root run = { .entries = run_entries, .len = 4 };
+	struct mount_plan plan = { 0 };
+	struct nix_err err;
+	char text[4096];
+
+	ck_assert_int_eq(mount_plan_gpu(&libs, "/proc/self/fd/9", &run, &plan, &err), 0);
+	format_plan(&plan, text, sizeof(text));
+	ck_assert_str_eq(text,
+			 "tmpfs /run\n"
+			 "mkdir /run/munge\n"
+			 "rbind /proc/self/fd/9/munge -> /run/munge\n"
+			 "symlink /run/shm -> /dev/shm\n"
+			 "mkfile /run/utmp\n"
+			 "rbind /proc/self/fd/9/utmp -> /run/utmp\n"
+			 "mkdir /run/opengl-driver\n"
+			 "mkdir /run/opengl-driver/lib\n"
+			 "mkdir /run/opengl-driver-32\n"
+			 "mkdir /run/opengl-driver-32/lib\n"
+			 "mkfile /run/opengl-driver/lib/libcuda.so.1\n"
+			 "bind /usr/lib/x86_64-linux-gnu/libcuda.so.1 -> /run/opengl-driver/lib/libcuda.so.1\n"
+			 "restrict /run/opengl-driver/lib/libcuda.so.1 ro\n"
+			 "mkfile /run/opengl-driver-32/lib/libGLX_nvidia.so.0\n"
+			 "bind /usr/lib/i386-linux-gnu/libGLX_nvidia.so.0 -> /run/opengl-driver-32/lib/libGLX_nvidia.so.0\n"
+			 "restrict /run/opengl-driver-32/lib/libGLX_nvidia.so.0 ro\n"
+			 "restrict /run ro\n");
+	mount_plan_free(&plan);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mount_plan");
@@ -179,6 +222,7 @@ int main(void)
 	tcase_add_test(tc, closure_stage_binds_each_path_from_a_readonly_store);
 	tcase_add_test(tc, hide_keeps_slurms_paths_below_each_hidden_one);
 	tcase_add_test(tc, host_scan_sees_this_root);
+	tcase_add_test(tc, plan_mirrors_run_and_binds_each_library_readonly);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

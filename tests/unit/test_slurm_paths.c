@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check_main.h"
+#include "root_fixture.h"
 #include "slurm_paths.h"
 
 static char dir[64], conf[128];
@@ -79,14 +81,77 @@ START_TEST(plugin_directory_is_kept)
 }
 END_TEST
 
+START_TEST(slurm_paths_from_a_conf)
+{
+	struct slurm_paths sp;
+	const char *conf =
+		"ClusterName=x\n"
+		"# SlurmdSpoolDir=/commented\n"
+		"SlurmdSpoolDir=/var/spool/slurm/%n\n"
+		"TmpFS=/scratch/%h/tmp\n"
+		"AuthInfo=cred_expire=10,socket=/run/m/munge.socket\n"
+		"PluginDir=/usr/lib/slurm:/opt/slurm/lib\n"
+		"PlugStackConfig=/etc/slurm/plugstack.conf\n"
+		"TaskProlog=/opt/site/task-prolog.sh\n"
+		"slurmdspooldir=/var/spool/slurm/%n   # again, lower case\n";
+
+	slurm_paths_from_conf(conf, "/etc/slurm/slurm.conf", "n1", "host1", &sp);
+	ck_assert_int_eq(sp.n, 7);
+	ck_assert_str_eq(sp.path[0], "/etc/slurm");
+	ck_assert_str_eq(sp.path[1], "/var/spool/slurm/n1");
+	ck_assert_str_eq(sp.path[2], "/scratch/host1/tmp");
+	ck_assert_str_eq(sp.path[3], "/run/m");
+	ck_assert_str_eq(sp.path[4], "/usr/lib/slurm");
+	ck_assert_str_eq(sp.path[5], "/opt/slurm/lib");
+	ck_assert_str_eq(sp.path[6], "/opt/site");
+}
+END_TEST
+
+/* issue 10, item 2: slurm.conf */
+START_TEST(slurm_conf_must_be_a_small_regular_file)
+{
+	struct slurm_paths sp;
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/fifo.conf", top);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	slurm_paths_read(p, "n1", "h1", &sp); /* no writer: must not block */
+	for (int i = 0; i < sp.n; i++)
+		ck_assert_str_ne(sp.path[i], "/opt");
+
+	snprintf(p, sizeof(p), "%s/big.conf", top);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("SlurmdSpoolDir=/opt\n", f);
+	for (int i = 0; i < SLURM_CONF_MAX / 64 + 1; i++)
+		fprintf(f, "# %061d\n", i);
+	fclose(f);
+	slurm_paths_read(p, "n1", "h1", &sp);
+	for (int i = 0; i < sp.n; i++)
+		ck_assert_str_ne(sp.path[i], "/opt");
+
+	snprintf(p, sizeof(p), "%s/small.conf", top);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("SlurmdSpoolDir=/opt/spool\n", f);
+	fclose(f);
+	slurm_paths_read(p, "n1", "h1", &sp);
+	ck_assert_str_eq(sp.path[1], "/opt/spool");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("slurm_paths");
 	TCase *tc = tcase_create("core");
 
+	tcase_add_unchecked_fixture(tc, make_top, remove_top); /* as root */
 	tcase_add_test(tc, task_reads_slurmstepds_slurm_conf);
 	tcase_add_test(tc, relative_slurm_conf_is_ignored);
 	tcase_add_test(tc, plugin_directory_is_kept);
+	tcase_add_test(tc, slurm_paths_from_a_conf);
+	tcase_add_test(tc, slurm_conf_must_be_a_small_regular_file);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

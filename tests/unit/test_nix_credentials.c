@@ -155,7 +155,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("credentials");
+	Suite *s = suite_create("nix_credentials");
 	TCase *tc = tcase_create("ids");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);

@@ -167,7 +167,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("ns_helper");
+	Suite *s = suite_create("nix_ns_helper");
 	TCase *tc = tcase_create("kernel");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);

@@ -103,7 +103,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("state_in_use");
+	Suite *s = suite_create("nix_state_in_use");
 	TCase *tc = tcase_create("namespaces");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);

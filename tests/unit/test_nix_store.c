@@ -182,9 +182,55 @@ START_TEST(store_is_opened_with_the_users_rights)
 }
 END_TEST
 
+/* issue 10, item 10: store/ and var/nix/db */
+static int open_store(const char *dir, struct nix_err *err)
+{
+	struct nix_store st;
+	int rc = nix_store_open(dir, USER_ID, &st, err);
+
+	if (rc == 0)
+		nix_store_close(&st);
+	return rc;
+}
+
+START_TEST(store_and_db_are_the_users_alone)
+{
+	struct nix_err err;
+	char dir[256];
+
+	snprintf(dir, sizeof(dir), "%s/s10", top);
+	sh("rm -rf %s && mkdir -p %s/store %s/var/nix/db && chown -R 65534:65534 %s", dir);
+	sh("chmod -R 755 %s", dir);
+	ck_assert_msg(open_store(dir, &err) == 0, "%s", err.msg);
+
+	sh("chmod 775 %s/store", dir);
+	ck_assert_int_eq(open_store(dir, &err), -1);
+	ck_assert_str_eq(err.msg, "store/ is group- or world-writable (chmod go-w)");
+	sh("chmod 757 %s/store", dir);
+	ck_assert_int_eq(open_store(dir, &err), -1);
+	sh("chmod 755 %s/store", dir);
+
+	sh("chmod 777 %s/var/nix/db", dir);
+	ck_assert_int_eq(open_store(dir, &err), -1);
+	ck_assert_str_eq(err.msg, "var/nix/db/ is group- or world-writable (chmod go-w)");
+	sh("chmod 755 %s/var/nix/db && chown 4242 %s/var/nix/db", dir);
+	ck_assert_int_eq(open_store(dir, &err), -1);
+	ck_assert_str_eq(err.msg, "var/nix/db/ is owned by uid 4242, not by the job's user nobody (uid 65534)");
+
+	/* redirected elsewhere: refused, never followed */
+	sh("rm -rf %s/var/nix/db && mkdir %s/elsewhere && ln -s ../../elsewhere %s/var/nix/db", dir);
+	ck_assert_int_eq(open_store(dir, &err), -1);
+	ck_assert_str_eq(err.msg, "var/nix/db/ is a symlink");
+
+	/* no database at all is fine */
+	sh("rm -rf %s/var", dir);
+	ck_assert_msg(open_store(dir, &err) == 0, "%s", err.msg);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("store");
+	Suite *s = suite_create("nix_store");
 	TCase *tc = tcase_create("kernel");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);
@@ -195,6 +241,7 @@ int main(void)
 	tcase_add_test(tc, chroot_store_layout_is_accepted);
 	tcase_add_test(tc, profiles_must_exist);
 	tcase_add_test(tc, store_is_opened_with_the_users_rights);
+	tcase_add_test(tc, store_and_db_are_the_users_alone);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -238,7 +238,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("profile");
+	Suite *s = suite_create("nix_profile");
 	TCase *tc = tcase_create("profile");
 
 	tcase_add_checked_fixture(tc, setup, teardown);

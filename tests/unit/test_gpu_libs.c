@@ -1,5 +1,6 @@
-/* gpu_libs and mount_plan_gpu: which driver libraries a view shows at
- * /run/opengl-driver/lib, from an admin's setting or ldconfig's cache. */
+/* gpu_libs: which driver libraries a view shows at /run/opengl-driver/lib,
+ * from an admin's setting or ldconfig's cache (their plan, mount_plan_gpu:
+ * test_mount_plan.c). */
 #include <check.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,7 +13,6 @@
 
 #include "check_main.h"
 #include "gpu_libs.h"
-#include "mount_plan.h"
 
 static char dir[64];
 
@@ -153,64 +153,9 @@ START_TEST(admin_setting_directories_globs_files_and_none)
 }
 END_TEST
 
-static void format_plan(const struct mount_plan *plan, char *out, size_t len)
-{
-	size_t o = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < plan->len && o < len; i++) {
-		char line[512];
-
-		mount_op_format(&plan->ops[i], line, sizeof(line));
-		o += snprintf(out + o, len - o, "%s\n", line);
-	}
-}
-
-START_TEST(plan_mirrors_run_and_binds_each_library_readonly)
-{
-	struct gpu_lib v[] = {
-		{ .name = "libcuda.so.1", .path = "/usr/lib/x86_64-linux-gnu/libcuda.so.1" },
-		{ .name = "libGLX_nvidia.so.0", .path = "/usr/lib/i386-linux-gnu/libGLX_nvidia.so.0", .lib32 = true },
-	};
-	struct gpu_libs libs = { .v = v, .n = 2 };
-	struct host_entry run_entries[] = {
-		{ .name = "munge", .type = HOST_DIR },
-		{ .name = "opengl-driver", .type = HOST_SYMLINK, .link = "/nix/store/x-mesa" },
-		{ .name = "shm", .type = HOST_SYMLINK, .link = "/dev/shm" },
-		{ .name = "utmp", .type = HOST_FILE },
-	};
-	struct host_root run = { .entries = run_entries, .len = 4 };
-	struct mount_plan plan = { 0 };
-	struct nix_err err;
-	char text[4096];
-
-	ck_assert_int_eq(mount_plan_gpu(&libs, "/proc/self/fd/9", &run, &plan, &err), 0);
-	format_plan(&plan, text, sizeof(text));
-	ck_assert_str_eq(text,
-			 "tmpfs /run\n"
-			 "mkdir /run/munge\n"
-			 "rbind /proc/self/fd/9/munge -> /run/munge\n"
-			 "symlink /run/shm -> /dev/shm\n"
-			 "mkfile /run/utmp\n"
-			 "rbind /proc/self/fd/9/utmp -> /run/utmp\n"
-			 "mkdir /run/opengl-driver\n"
-			 "mkdir /run/opengl-driver/lib\n"
-			 "mkdir /run/opengl-driver-32\n"
-			 "mkdir /run/opengl-driver-32/lib\n"
-			 "mkfile /run/opengl-driver/lib/libcuda.so.1\n"
-			 "bind /usr/lib/x86_64-linux-gnu/libcuda.so.1 -> /run/opengl-driver/lib/libcuda.so.1\n"
-			 "restrict /run/opengl-driver/lib/libcuda.so.1 ro\n"
-			 "mkfile /run/opengl-driver-32/lib/libGLX_nvidia.so.0\n"
-			 "bind /usr/lib/i386-linux-gnu/libGLX_nvidia.so.0 -> /run/opengl-driver-32/lib/libGLX_nvidia.so.0\n"
-			 "restrict /run/opengl-driver-32/lib/libGLX_nvidia.so.0 ro\n"
-			 "restrict /run ro\n");
-	mount_plan_free(&plan);
-}
-END_TEST
-
 int main(void)
 {
-	Suite *s = suite_create("gpu");
+	Suite *s = suite_create("gpu_libs");
 	TCase *tc = tcase_create("gpu");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -218,7 +163,6 @@ int main(void)
 	tcase_add_test(tc, ld_cache_gives_the_drivers_libraries);
 	tcase_add_test(tc, bad_or_missing_caches_give_nothing);
 	tcase_add_test(tc, admin_setting_directories_globs_files_and_none);
-	tcase_add_test(tc, plan_mirrors_run_and_binds_each_library_readonly);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

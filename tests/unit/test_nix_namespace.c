@@ -354,9 +354,41 @@ START_TEST(groups_cannot_be_dropped_in_the_job_namespace)
 }
 END_TEST
 
+/* issue 10, item 8 on the kernel: a newline in a path, one namespace */
+START_TEST(a_view_with_newlines_is_reused)
+{
+	struct nix_config cfg;
+	struct nix_view v;
+	struct nix_ns ns1, ns2;
+	struct nix_err err;
+	gid_t groups[] = { USER_ID };
+	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
+	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 12, .ids = &ids,
+			       .base_mntns_fd = -1, .deadline_ms = nix_clock_ms() + 30000 };
+	char store[256], hide[256];
+
+	snprintf(store, sizeof(store), "%s/ni\nx", top);
+	snprintf(hide, sizeof(hide), "%s/hid\nden", top);
+	sh("mkdir -p '%s/store/abc-hello' '%s' && chown -R 65534:65534 '%s' && chmod 755 '%s'", store);
+	sh("mkdir -p '%s'", hide);
+	nix_config_defaults(&cfg);
+	strcpy(cfg.state_dir, state_dir);
+	v = view_of(store, "", hide);
+
+	ck_assert_msg(nix_job_acquire_view(&job, &v, &ns1, &err) == 0, "%s", err.msg);
+	ck_assert_msg(nix_job_acquire_view(&job, &v, &ns2, &err) == 0, "%s", err.msg);
+	/* the second task joins the first one's namespaces: one per job */
+	ck_assert_int_eq(ns_ino(ns1.mnt_fd), ns_ino(ns2.mnt_fd));
+	ck_assert_int_eq(ns_ino(ns1.user_fd), ns_ino(ns2.user_fd));
+	nix_ns_close(&ns1);
+	nix_ns_close(&ns2);
+	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 12, &err), 0);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("namespace");
+	Suite *s = suite_create("nix_namespace");
 	TCase *tc = tcase_create("kernel");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);
@@ -366,6 +398,7 @@ int main(void)
 	tcase_add_test(tc, helper_is_beyond_the_users_reach);
 	tcase_add_test(tc, stuck_helper_costs_the_budget_only);
 	tcase_add_test(tc, groups_cannot_be_dropped_in_the_job_namespace);
+	tcase_add_test(tc, a_view_with_newlines_is_reused);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

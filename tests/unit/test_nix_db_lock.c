@@ -115,7 +115,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("db_lock");
+	Suite *s = suite_create("nix_db_lock");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, one_job_at_a_time);

@@ -162,7 +162,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("share");
+	Suite *s = suite_create("nix_share");
 	TCase *tc = tcase_create("share");
 
 	tcase_set_timeout(tc, 30);

@@ -116,7 +116,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("state_sweep");
+	Suite *s = suite_create("nix_state_sweep");
 	TCase *tc = tcase_create("sweep");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);

@@ -118,7 +118,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("state");
+	Suite *s = suite_create("nix_state");
 	TCase *tc = tcase_create("job directories");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);

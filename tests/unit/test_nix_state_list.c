@@ -70,7 +70,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("state_list");
+	Suite *s = suite_create("nix_state_list");
 	TCase *tc = tcase_create("listing");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);

@@ -1,4 +1,4 @@
-/* userns=auto|always|never: the plugstack setting, and views built without
+/* nix_job_acquire_view with userns=auto|always|never: views built without
  * a user namespace on the real kernel (root builds them in the initial user
  * namespace; auto falls back to that where the kernel refuses one, which a
  * seccomp filter makes it do here, in one process tree only). Needs root:
@@ -38,33 +38,9 @@ static void sh(const char *fmt, const char *arg)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-START_TEST(userns_setting_parses_and_defaults_to_auto)
-{
-	struct nix_config cfg;
-	struct nix_err err;
-	char *never[] = { "userns=never" }, *always[] = { "userns=always" };
-	char *autom[] = { "userns=auto" }, *bad[] = { "userns=off" }, *empty[] = { "userns=" };
-
-	nix_config_defaults(&cfg);
-	ck_assert_int_eq(cfg.userns, NIX_USERNS_AUTO);
-	ck_assert_str_eq(nix_userns_mode_name(cfg.userns), "auto");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, never, &err), 0);
-	ck_assert_int_eq(cfg.userns, NIX_USERNS_NEVER);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, always, &err), 0);
-	ck_assert_int_eq(cfg.userns, NIX_USERNS_ALWAYS);
-	ck_assert_str_eq(nix_userns_mode_name(cfg.userns), "always");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, autom, &err), 0);
-	ck_assert_int_eq(cfg.userns, NIX_USERNS_AUTO);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, bad, &err), -1);
-	ck_assert_str_eq(err.msg, "userns=off: expected auto, always or never");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, empty, &err), -1);
-	ck_assert_str_eq(err.msg, "userns=: expected auto, always or never");
-}
-END_TEST
-
 static void make_top(void)
 {
-	ck_assert_msg(geteuid() == 0, "test_userns must run as root");
+	ck_assert_msg(geteuid() == 0, "test_nix_job must run as root");
 	strcpy(top, "/tmp/spank-nix-userns-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(top));
 	chmod(top, 0755);
@@ -267,11 +243,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("userns");
+	Suite *s = suite_create("nix_job");
 	TCase *tc = tcase_create("userns");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, userns_setting_parses_and_defaults_to_auto);
 	tcase_add_test(tc, never_builds_the_view_in_the_initial_user_namespace);
 	tcase_add_test(tc, never_looks_paths_up_with_the_users_rights);
 	tcase_add_test(tc, auto_falls_back_where_the_kernel_refuses);

@@ -1,5 +1,5 @@
-/* nix_path, nix_config and nix_request: from what users and admins type to
- * the resolved view. */
+/* nix_request: from what users type to the resolved view, and the view's
+ * description and key. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,111 +7,8 @@
 
 #include "check_main.h"
 #include "nix_config.h"
-#include "nix_path.h"
 #include "nix_request.h"
-#include "slurm_paths.h"
-
-START_TEST(normalize_collapses_and_refuses)
-{
-	char out[64];
-	struct nix_err err;
-
-	ck_assert_int_eq(nix_path_normalize("/a//b/./c/", out, sizeof(out), &err), 0);
-	ck_assert_str_eq(out, "/a/b/c");
-	ck_assert_int_eq(nix_path_normalize("/", out, sizeof(out), &err), 0);
-	ck_assert_str_eq(out, "/");
-	ck_assert_int_eq(nix_path_normalize("a/b", out, sizeof(out), &err), -1);
-	ck_assert_str_eq(err.msg, "not an absolute path");
-	ck_assert_int_eq(nix_path_normalize("", out, sizeof(out), &err), -1);
-	ck_assert_str_eq(err.msg, "empty path");
-	ck_assert_int_eq(nix_path_normalize("/a/../etc", out, sizeof(out), &err), -1);
-	ck_assert_str_eq(err.msg, "contains a '..' component");
-	ck_assert_int_eq(nix_path_normalize("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-					    out, sizeof(out), &err), -1);
-	ck_assert_str_eq(err.msg, "path too long");
-}
-END_TEST
-
-START_TEST(expand_home_and_user)
-{
-	char out[128];
-	struct nix_err err;
-
-	ck_assert_int_eq(nix_path_expand("~/nix", "/home/ann", "ann", out, sizeof(out), &err), 0);
-	ck_assert_str_eq(out, "/home/ann/nix");
-	ck_assert_int_eq(nix_path_expand("~", "/home/ann", "ann", out, sizeof(out), &err), 0);
-	ck_assert_str_eq(out, "/home/ann");
-	ck_assert_int_eq(nix_path_expand("/scratch/%u/nix%%", "/h", "ann", out, sizeof(out), &err), 0);
-	ck_assert_str_eq(out, "/scratch/ann/nix%");
-	ck_assert_int_eq(nix_path_expand("%h/nix", "/home/ann/", "ann", out, sizeof(out), &err), 0);
-	ck_assert_str_eq(out, "/home/ann/nix");
-	/* "~user" is not ours to expand: it stays relative, so it is refused */
-	ck_assert_int_eq(nix_path_expand("~bob/nix", "/home/ann", "ann", out, sizeof(out), &err), -1);
-	ck_assert_int_eq(nix_path_expand("%x", "/h", "ann", out, sizeof(out), &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "unknown escape"));
-	ck_assert_int_eq(nix_path_expand("~/nix", NULL, "ann", out, sizeof(out), &err), -1);
-}
-END_TEST
-
-START_TEST(prefix_is_component_wise)
-{
-	ck_assert(nix_path_has_prefix("/a/b", "/a/b"));
-	ck_assert(nix_path_has_prefix("/a/b/c", "/a/b"));
-	ck_assert(!nix_path_has_prefix("/a/bc", "/a/b"));
-	ck_assert(nix_path_has_prefix("/x", "/"));
-}
-END_TEST
-
-START_TEST(config_defaults_and_args)
-{
-	struct nix_config cfg;
-	struct nix_err err;
-	char *good[] = { "mountpoint=/nix/", "state_dir=/var/run//nix", "default_store=%h/nix",
-			 "allowed_stores=/home,/scratch/%u", "allow_writable=no",
-			 "create_timeout=5" };
-
-	nix_config_defaults(&cfg);
-	ck_assert_str_eq(cfg.mountpoint, "/nix");
-	ck_assert_str_eq(cfg.state_dir, "/run/spank-nix");
-	ck_assert(cfg.allow_writable);
-	ck_assert_int_eq(nix_config_parse(&cfg, 6, good, &err), 0);
-	ck_assert_str_eq(cfg.mountpoint, "/nix");
-	ck_assert_str_eq(cfg.state_dir, "/var/run/nix");
-	ck_assert_str_eq(cfg.default_store, "%h/nix");
-	ck_assert_int_eq(cfg.n_allowed_stores, 2);
-	ck_assert(!cfg.allow_writable);
-	ck_assert_int_eq(cfg.create_timeout_s, 5);
-	ck_assert(nix_config_store_allowed(&cfg, "/scratch/ann/x", "/home/ann", "ann"));
-	ck_assert(!nix_config_store_allowed(&cfg, "/scratch/bob/x", "/home/ann", "ann"));
-	ck_assert(nix_config_store_allowed(&cfg, "/home/ann/nix", "/home/ann", "ann"));
-	ck_assert(!nix_config_store_allowed(&cfg, "/tmp/nix", "/home/ann", "ann"));
-}
-END_TEST
-
-START_TEST(config_bad_args_name_themselves)
-{
-	struct nix_config cfg;
-	struct nix_err err;
-	char *unknown[] = { "mountpont=/nix" };
-	char *noeq[] = { "mountpoint" };
-	char *rel[] = { "state_dir=run/x" };
-	char *root[] = { "mountpoint=/" };
-	char *badbool[] = { "allow_writable=maybe" };
-	char *badnum[] = { "create_timeout=0" };
-
-	nix_config_defaults(&cfg);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, unknown, &err), -1);
-	ck_assert_str_eq(err.msg, "unknown plugstack argument 'mountpont'");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, noeq, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "expected key=value"));
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, rel, &err), -1);
-	ck_assert_str_eq(err.msg, "state_dir=run/x: not an absolute path");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, root, &err), -1);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, badbool, &err), -1);
-	ck_assert_str_eq(err.msg, "allow_writable=maybe: expected yes or no");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, badnum, &err), -1);
-}
-END_TEST
+#include "root_fixture.h"
 
 START_TEST(request_resolves_to_view)
 {
@@ -194,44 +91,6 @@ START_TEST(request_site_limits)
 	req.writable = true;
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
 	ck_assert_str_eq(err.msg, "--nix-writable: this site allows read-only stores only");
-}
-END_TEST
-
-START_TEST(config_site_stores_parsed)
-{
-	struct nix_config cfg;
-	struct nix_err err;
-	char *good[] = { "site_stores=/gpfs//nix/,/cvmfs/nix.example.org" };
-	char *rel[] = { "site_stores=/gpfs/nix,nix" };
-	char *per_user[] = { "site_stores=/gpfs/%u" };
-	char *dotdot[] = { "site_stores=/gpfs/../etc" };
-	char *root[] = { "site_stores=/" };
-	char *many[] = { "site_stores=/1,/2,/3,/4,/5,/6,/7,/8,/9,/10,/11,/12,/13,/14,/15,/16,/17" };
-
-	nix_config_defaults(&cfg);
-	ck_assert_int_eq(cfg.n_site_stores, 0);
-	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs/nix"));
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, good, &err), 0);
-	ck_assert_int_eq(cfg.n_site_stores, 2);
-	ck_assert_str_eq(cfg.site_stores[0], "/gpfs/nix");
-	ck_assert_str_eq(cfg.site_stores[1], "/cvmfs/nix.example.org");
-	ck_assert(nix_config_is_site_store(&cfg, "/gpfs/nix"));
-	ck_assert(nix_config_is_site_store(&cfg, "/cvmfs/nix.example.org"));
-	/* only the directory itself, not what is below or beside it */
-	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs/nix/store"));
-	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs"));
-	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs/nix2"));
-
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, rel, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores=/gpfs/nix,nix: nix: not an absolute path");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, per_user, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores=/gpfs/%u: /gpfs/%u: a site store is the same for every user (no %h or %u)");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, dotdot, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores=/gpfs/../etc: /gpfs/../etc: contains a '..' component");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, root, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores=/: / is not a store");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, many, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores: more than 16 stores");
 }
 END_TEST
 
@@ -340,32 +199,6 @@ START_TEST(request_hide_and_closure)
 }
 END_TEST
 
-START_TEST(slurm_paths_from_a_conf)
-{
-	struct slurm_paths sp;
-	const char *conf =
-		"ClusterName=x\n"
-		"# SlurmdSpoolDir=/commented\n"
-		"SlurmdSpoolDir=/var/spool/slurm/%n\n"
-		"TmpFS=/scratch/%h/tmp\n"
-		"AuthInfo=cred_expire=10,socket=/run/m/munge.socket\n"
-		"PluginDir=/usr/lib/slurm:/opt/slurm/lib\n"
-		"PlugStackConfig=/etc/slurm/plugstack.conf\n"
-		"TaskProlog=/opt/site/task-prolog.sh\n"
-		"slurmdspooldir=/var/spool/slurm/%n   # again, lower case\n";
-
-	slurm_paths_from_conf(conf, "/etc/slurm/slurm.conf", "n1", "host1", &sp);
-	ck_assert_int_eq(sp.n, 7);
-	ck_assert_str_eq(sp.path[0], "/etc/slurm");
-	ck_assert_str_eq(sp.path[1], "/var/spool/slurm/n1");
-	ck_assert_str_eq(sp.path[2], "/scratch/host1/tmp");
-	ck_assert_str_eq(sp.path[3], "/run/m");
-	ck_assert_str_eq(sp.path[4], "/usr/lib/slurm");
-	ck_assert_str_eq(sp.path[5], "/opt/slurm/lib");
-	ck_assert_str_eq(sp.path[6], "/opt/site");
-}
-END_TEST
-
 /* A SPEC list of exactly len bytes: store paths with padded names. */
 static char *spec_list(size_t len)
 {
@@ -403,25 +236,6 @@ START_TEST(quote_elides_in_the_middle)
 	ck_assert_int_eq(q[0], 'A');
 	ck_assert_int_eq(q[strlen(q) - 1], 'Z');
 	ck_assert_ptr_nonnull(strstr(q, "x...x"));
-}
-END_TEST
-
-START_TEST(error_lines_keep_their_reason)
-{
-	struct nix_err err;
-	char big[3001];
-
-	memset(big, 'd', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
-	ck_assert_int_eq(nix_err_set(&err, "/home/%s/missing does not exist", big), -1);
-	ck_assert_uint_lt(strlen(err.msg), NIX_ERR_MAX);
-	ck_assert_ptr_nonnull(strstr(err.msg, "/home/ddd"));
-	ck_assert_ptr_nonnull(strstr(err.msg, "d...d"));
-	ck_assert_ptr_nonnull(strstr(err.msg, "ddd/missing does not exist"));
-	nix_err_errno(&err, 2, "cannot open /%s", big);
-	ck_assert_ptr_nonnull(strstr(err.msg, "ddd: No such file or directory"));
-	nix_err_errno(&err, 2, "short");
-	ck_assert_str_eq(err.msg, "short: No such file or directory");
 }
 END_TEST
 
@@ -599,30 +413,74 @@ START_TEST(hide_covers_the_working_directory)
 }
 END_TEST
 
+/* issue 10, item 8: view descriptions */
+static void assert_views_differ(const struct nix_view *a, const struct nix_view *b)
+{
+	static char da[NIX_VIEW_DESC_MAX], db[NIX_VIEW_DESC_MAX];
+	char ka[17], kb[17];
+	int la = nix_view_describe(a, da, sizeof(da));
+	int lb = nix_view_describe(b, db, sizeof(db));
+
+	ck_assert_int_gt(la, 0);
+	ck_assert_int_gt(lb, 0);
+	ck_assert_msg(la != lb || memcmp(da, db, la), "same description: %s", da);
+	nix_view_key(a, ka);
+	nix_view_key(b, kb);
+	ck_assert_str_ne(ka, kb);
+}
+
+START_TEST(views_that_used_to_collide_differ)
+{
+	/* "store=%s mountpoint=%s writable=%d closure=%s hide=%s" made one
+	 * line of each pair: the step got the other view (and lost a hide). */
+	struct nix_view a = view_of("/a", "", "/b mountpoint=/nix writable=0 closure= hide=/c");
+	struct nix_view b = view_of("/a mountpoint=/nix writable=0 closure= hide=/b", "", "/c");
+	struct nix_view c = view_of("/s", "/nix/store/x hide=/opt", "");
+	struct nix_view d = view_of("/s", "/nix/store/x", "/opt hide=");
+
+	assert_views_differ(&a, &b);
+	assert_views_differ(&c, &d);
+}
+END_TEST
+
+START_TEST(equal_views_equal_descriptions)
+{
+	struct nix_view a = view_of("/h/ni\nx", "", "/op\nt");
+	struct nix_view b = a;
+	char da[NIX_VIEW_DESC_MAX], db[NIX_VIEW_DESC_MAX], ka[17], kb[17];
+	int la, lb;
+
+	strcpy(b.origin, "--nix-store=other spelling"); /* not part of the view */
+	la = nix_view_describe(&a, da, sizeof(da));
+	lb = nix_view_describe(&b, db, sizeof(db));
+	ck_assert_int_eq(la, lb);
+	ck_assert_int_eq(memcmp(da, db, la), 0);
+	nix_view_key(&a, ka);
+	nix_view_key(&b, kb);
+	ck_assert_str_eq(ka, kb);
+	/* too small a buffer: no cut description that could equal another */
+	ck_assert_int_eq(nix_view_describe(&a, da, 20), -1);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("request");
+	Suite *s = suite_create("nix_request");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, normalize_collapses_and_refuses);
-	tcase_add_test(tc, expand_home_and_user);
-	tcase_add_test(tc, prefix_is_component_wise);
 	tcase_add_test(tc, hide_covers_the_working_directory);
-	tcase_add_test(tc, config_defaults_and_args);
-	tcase_add_test(tc, config_bad_args_name_themselves);
 	tcase_add_test(tc, request_resolves_to_view);
 	tcase_add_test(tc, request_default_store_and_none);
 	tcase_add_test(tc, request_site_limits);
-	tcase_add_test(tc, config_site_stores_parsed);
 	tcase_add_test(tc, request_site_store_read_only_for_anyone);
 	tcase_add_test(tc, request_hide_and_closure);
 	tcase_add_test(tc, request_closure_expands_like_store);
-	tcase_add_test(tc, slurm_paths_from_a_conf);
 	tcase_add_test(tc, quote_elides_in_the_middle);
-	tcase_add_test(tc, error_lines_keep_their_reason);
 	tcase_add_test(tc, request_long_values_accepted_or_refused);
 	tcase_add_test(tc, request_none_drops_inherited);
 	tcase_add_test(tc, request_profile_resolved_like_store);
+	tcase_add_test(tc, views_that_used_to_collide_differ);
+	tcase_add_test(tc, equal_views_equal_descriptions);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -86,7 +86,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("state_pins");
+	Suite *s = suite_create("nix_state_pins");
 	TCase *tc = tcase_create("views");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);
