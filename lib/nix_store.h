@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "nix_error.h"
+#include "path_walk.h"
 
 struct nix_store {
 	int root_fd;  /* O_PATH fd of DIR (holds store/ and usually var/) */
@@ -35,13 +36,6 @@ void nix_store_close(struct nix_store *store);
  * directories. path is not used: store->real, without symlinks, is. */
 int nix_store_reopen(const char *path, struct nix_store *store,
 		     struct nix_err *err);
-
-/* Open path component by component with O_PATH|O_NOFOLLOW. A symlink is
- * followed only when no user but root could change it (root's link in
- * root's directory that nobody else may write, or under the sticky bit):
- * sites reach homes through /home -> /gpfs/home. Returns an O_PATH fd or -1
- * with err set ("/a/b is a symlink a user could change ...", ...). */
-int nix_open_nofollow(const char *path, struct nix_err *err);
 
 /* --nix-profile's paths (comma-separated, normalized) must exist, as the
  * user sees them: those below mountpoint in the store's directory, the
