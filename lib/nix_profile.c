@@ -17,6 +17,7 @@
 #include "closure.h"
 #include "closure_view.h"
 #include "nix_clock.h"
+#include "nix_image.h"
 #include "nix_namespace.h"
 #include "nix_path.h"
 
@@ -203,6 +204,42 @@ out:
 	return rc;
 }
 
+int nix_view_profiles_image_refused(const struct nix_view *view, struct nix_err *err)
+{
+	char q[NIX_QUOTE_MAX];
+
+	if (!view->closure[0] || !view->profile[0])
+		return 0;
+	return nix_err_set(err, "--nix-profile=%s: not supported with --nix-closure on a squashfs "
+			   "image (its links are inside the image, which is mounted only when "
+			   "the view is built); drop --nix-closure (the whole image is then "
+			   "at %s, its profiles too), or add the profile's store path to "
+			   "--nix-closure and give no --nix-profile",
+			   nix_quote(view->profile, q), view->mountpoint);
+}
+
+/* The store, opened as the user: an image is not a directory to resolve
+ * profiles in before the view is built (nix_view_profiles_image_refused). */
+static int open_store_for_profiles(const struct nix_view *view, uid_t uid, struct nix_store *store,
+				   struct nix_err *err)
+{
+	int fd = -1, rc = nix_image_open(view->store, uid, &fd, err);
+
+	if (fd >= 0)
+		close(fd);
+	if (rc > 0)
+		return nix_view_profiles_image_refused(view, err);
+	if (rc == 0)
+		rc = nix_store_open(view->store, nix_view_store_owner(view, uid), store, err);
+	if (rc < 0) {
+		char msg[NIX_ERR_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		nix_err_set(err, "%s: %s", view->origin, msg);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 /* The child: the job user, all ids; reports "P<profile>\0<closure>" or
  * "E<reason>" on fd. */
 static _Noreturn void resolve_child(int fd, const struct nix_ids *ids, struct nix_view *view)
@@ -224,14 +261,8 @@ static _Noreturn void resolve_child(int fd, const struct nix_ids *ids, struct ni
 		 * killed */
 		if (nix_after_id_change(parent) < 0)
 			_exit(1);
-		ok = nix_store_open(view->store, nix_view_store_owner(view, ids->uid), &store, &err) == 0;
-		if (!ok) {
-			char msg[NIX_ERR_MAX];
-
-			snprintf(msg, sizeof(msg), "%s", err.msg);
-			nix_err_set(&err, "%s: %s", view->origin, msg);
-		}
-		ok = ok && nix_view_resolve_profiles(&store, view, &err) == 0;
+		ok = open_store_for_profiles(view, ids->uid, &store, &err) == 0 &&
+		     nix_view_resolve_profiles(&store, view, &err) == 0;
 	}
 	if (ok) {
 		(void)!write(fd, "P", 1);

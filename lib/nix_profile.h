@@ -44,9 +44,16 @@ int nix_profile_resolve(int store_root_fd, const char *mountpoint, const char *p
 int nix_view_resolve_profiles(const struct nix_store *store, struct nix_view *view,
 			      struct nix_err *err);
 
+/* A squashfs image's profiles cannot be resolved before its view is built
+ * (it is mounted by the view's helper): with a closure and profiles, -1
+ * with err "--nix-profile=P: not supported ... drop --nix-closure ...";
+ * else 0. For srun's check and the node's, the same line. */
+int nix_view_profiles_image_refused(const struct nix_view *view, struct nix_err *err);
+
 /* The same from root: a child that becomes the job user (all its ids)
  * opens the store and resolves, within deadline_ms (nix_clock_ms()); it
- * is killed past it. */
+ * is killed past it. A store that is an image: refused as
+ * nix_view_profiles_image_refused says. */
 int nix_view_resolve_profiles_as(const struct nix_ids *ids, struct nix_view *view,
 				 int64_t deadline_ms, struct nix_err *err);
 

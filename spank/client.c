@@ -101,7 +101,8 @@ static void warn_missing_hidden(const struct nix_view *view)
 
 /* --nix-store=IMAGE: the file as the node will see it (the user's, a
  * squashfs superblock that fits it), and images allowed on this cluster.
- * What is inside (a closure, profiles) only the node sees, mounted.
+ * What is inside (a closure, profiles) only the node sees, mounted (so a
+ * profile under --nix-closure, resolved before the view, is refused).
  * Returns 0 for a directory store (checked as one), 1 for a good image,
  * -1 with the error line said. */
 static int check_image(const struct nix_view *view)
@@ -162,6 +163,10 @@ int nix_client_check(spank_t sp)
 	if (rc == 0 || !nix_plugin.cfg.check_on_submit)
 		return 0;
 	rc = check_image(&view);
+	if (rc > 0 && nix_view_profiles_image_refused(&view, &err) < 0) {
+		slurm_error("nix: %s%s", err.msg, nix_options_env_hint("--nix-profile="));
+		return -1;
+	}
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (nix_store_open(view.store, nix_view_store_owner(&view, getuid()), &store, &err) < 0) {

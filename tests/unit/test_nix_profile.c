@@ -236,6 +236,29 @@ START_TEST(test_as_user_round_trip)
 }
 END_TEST
 
+/* An image is mounted only when its view is built: a profile under a
+ * closure cannot be resolved in it first, and is refused naming the option
+ * and what to do instead; without a closure or a profile, nothing to say. */
+START_TEST(test_image_refusal)
+{
+	struct nix_view v;
+	struct nix_err err = { "" };
+	char want[PATH_MAX + 64];
+
+	view_with(&v, LIB, tp("home/.nix-profile"));
+	ck_assert_int_eq(nix_view_profiles_image_refused(&v, &err), -1);
+	snprintf(want, sizeof(want), "--nix-profile=%s: not supported with --nix-closure on a "
+		 "squashfs image (", tp("home/.nix-profile"));
+	ck_assert_msg(!strncmp(err.msg, want, strlen(want)), "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "drop --nix-closure (the whole image is then at /nix"));
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+	view_with(&v, "", tp("home/.nix-profile"));
+	ck_assert_int_eq(nix_view_profiles_image_refused(&v, &err), 0);
+	view_with(&v, LIB, "");
+	ck_assert_int_eq(nix_view_profiles_image_refused(&v, &err), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("nix_profile");
@@ -249,6 +272,7 @@ int main(void)
 	tcase_add_test(tc, test_view_closure_gets_profile);
 	tcase_add_test(tc, test_view_errors_name_the_option);
 	tcase_add_test(tc, test_as_user_round_trip);
+	tcase_add_test(tc, test_image_refusal);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
