@@ -7,12 +7,18 @@
 #include <stdint.h>
 #include <time.h>
 
-static inline int64_t nix_clock_ms(void)
+/* Nanoseconds: for timing what takes less than a millisecond. */
+static inline int64_t nix_clock_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline int64_t nix_clock_ms(void)
+{
+	return nix_clock_ns() / 1000000;
 }
 
 /* Milliseconds left before deadline_ms, 0 when past it. */

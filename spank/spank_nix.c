@@ -29,8 +29,8 @@
  *     job_epilog      unpin and remove everything made for the job
  */
 #include <slurm/spank.h>
-#include <time.h>
 
+#include "nix_clock.h"
 #include "plugin.h"
 
 SPANK_PLUGIN(nix, 1);
@@ -83,15 +83,7 @@ int slurm_spank_user_init(spank_t sp, int ac, char **av)
 /* The time each task of a step with a view spends in the plugin, on its
  * own clock, logged at debug level: bench/tasks-per-node sums it up per
  * number of tasks on the node. */
-static double task_plugin_ms;
-
-static double monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+static int64_t task_plugin_ns;
 
 static void log_task_plugin_time(spank_t sp)
 {
@@ -102,31 +94,31 @@ static void log_task_plugin_time(spank_t sp)
 	spank_get_item(sp, S_TASK_GLOBAL_ID, &task);
 	spank_get_item(sp, S_JOB_LOCAL_TASK_COUNT, &local_tasks);
 	slurm_debug("nix: step %u.%u task %u of %u on this node: %.3f ms in the plugin",
-		    job, step, task, local_tasks, task_plugin_ms);
+		    job, step, task, local_tasks, task_plugin_ns / 1e6);
 }
 
 int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 {
-	double start = monotonic_ms();
+	int64_t start = nix_clock_ns();
 	int rc;
 
 	(void)ac;
 	(void)av;
 	rc = nix_task_prepare(sp);
-	task_plugin_ms += monotonic_ms() - start;
+	task_plugin_ns += nix_clock_ns() - start;
 	return rc;
 }
 
 int slurm_spank_task_init(spank_t sp, int ac, char **av)
 {
-	double start = monotonic_ms();
+	int64_t start = nix_clock_ns();
 	bool has_view = nix_plugin.ns.mnt_fd >= 0 || nix_plugin.joined_as_root;
 	int rc;
 
 	(void)ac;
 	(void)av;
 	rc = nix_task_enter(sp);
-	task_plugin_ms += monotonic_ms() - start;
+	task_plugin_ns += nix_clock_ns() - start;
 	if (has_view)
 		log_task_plugin_time(sp);
 	return rc;
