@@ -53,26 +53,6 @@ static int describe(int store_fd, const char *name, struct host_entry *e,
 	return e->name ? 0 : nix_err_set(err, "out of memory");
 }
 
-/* The index of name among the paths (sorted, unique, each prefix bytes of
- * store dir and '/' then a name), or -1. */
-static ssize_t path_index(const struct nix_path_set *paths, size_t prefix, const char *name)
-{
-	size_t lo = 0, hi = paths->len;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(paths->paths[mid] + prefix, name);
-
-		if (c == 0)
-			return (ssize_t)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
 /* Whether reading all of store/ costs less than an fstatat per path: a
  * directory entry read costs about a quarter of an fstatat (ext4,
  * bench/closure_parts), so not when the store holds many more entries
@@ -95,20 +75,27 @@ static void read_store_types(int store_fd, const struct nix_path_set *paths,
 			     size_t prefix, unsigned char *types)
 {
 	char buf[64 * 1024] __attribute__((aligned(8)));
+	char path[CLOSURE_PATH_MAX + 1]; /* the store dir and '/', then each entry's name */
 	int fd;
 	ssize_t len;
 
 	memset(types, DT_UNKNOWN, paths->len);
-	if (!store_small_enough(store_fd, paths->len))
+	if (!paths->len || prefix >= sizeof(path) || !store_small_enough(store_fd, paths->len))
 		return;
+	memcpy(path, paths->paths[0], prefix);
 	fd = openat(store_fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	while ((len = getdents64(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t o = 0; o < len;) {
 			const struct dirent64 *d = (const struct dirent64 *)(buf + o);
-			ssize_t i = path_index(paths, prefix, d->d_name);
+			size_t nlen = strlen(d->d_name);
+			ssize_t i = -1;
 
+			if (prefix + nlen < sizeof(path)) {
+				memcpy(path + prefix, d->d_name, nlen + 1);
+				i = nix_path_set_index(paths, path);
+			}
 			if (i >= 0)
 				types[i] = d->d_type;
 			o += d->d_reclen;

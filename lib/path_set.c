@@ -141,9 +141,14 @@ int nix_path_set_add(struct nix_path_set *set, const char *path)
 	return 0;
 }
 
-bool nix_path_set_contains(const struct nix_path_set *set, const char *path)
+ssize_t nix_path_set_index(const struct nix_path_set *set, const char *path)
 {
 	size_t i = ps_lower_bound(set, path);
 
-	return i < set->len && strcmp(set->paths[i], path) == 0;
+	return i < set->len && strcmp(set->paths[i], path) == 0 ? (ssize_t)i : -1;
+}
+
+bool nix_path_set_contains(const struct nix_path_set *set, const char *path)
+{
+	return nix_path_set_index(set, path) >= 0;
 }

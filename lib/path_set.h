@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define CLOSURE_PATHS_MAX 1000000        /* store paths per list / closure */
 
@@ -20,6 +21,8 @@ void nix_path_set_free(struct nix_path_set *set);
  * O(1).  Returns 0, or -1 with errno set (ENOMEM). */
 int nix_path_set_add(struct nix_path_set *set, const char *path);
 bool nix_path_set_contains(const struct nix_path_set *set, const char *path);
+/* The index of path in the set, or -1. */
+ssize_t nix_path_set_index(const struct nix_path_set *set, const char *path);
 
 /* Building a set in bulk: push unsorted, then normalise once. */
 /* Append a copy of p[0..len), unsorted.  Skips an exact repeat of the last

@@ -21,6 +21,11 @@ START_TEST(test_path_set)
 	ck_assert(nix_path_set_contains(&s, "c"));
 	ck_assert(!nix_path_set_contains(&s, "f"));
 	ck_assert(!nix_path_set_contains(&s, ""));
+	ck_assert_int_eq(nix_path_set_index(&s, "0"), 0);
+	ck_assert_int_eq(nix_path_set_index(&s, "c"), 3);
+	ck_assert_int_eq(nix_path_set_index(&s, "e"), 5);
+	ck_assert_int_eq(nix_path_set_index(&s, "bb"), -1);
+	ck_assert_int_eq(nix_path_set_index(&s, "f"), -1);
 	nix_path_set_free(&s);
 	ck_assert_uint_eq(s.len, 0);
 	ck_assert_ptr_null(s.paths);
