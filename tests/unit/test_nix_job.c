@@ -18,66 +18,29 @@
 
 #include "../no-userns/deny_userns.h"
 #include "check_main.h"
-#include "nix_clock.h"
 #include "nix_config.h"
 #include "nix_job.h"
 #include "nix_state.h"
 #include "nix_state_list.h"
 #include "nix_state_pins.h"
 #include "nix_state_sweep.h"
+#include "root_fixture.h"
 
-#define USER_ID 65534 /* nobody */
-
-static char top[64], store_dir[128], state_dir[128];
-
-static void sh(const char *fmt, const char *arg)
+/* Once per run, after make_top: the user's store, with a set-user-ID root
+ * program in it (nosuid makes it plain). */
+static void user_store_with_setuid_program(void)
 {
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), fmt, arg, arg, arg);
-	ck_assert_int_eq(system(cmd), 0);
+	fresh_user_store();
+	sh("cp /usr/bin/id %s/store/abc-hello/id && chown 0:0 %s/store/abc-hello/id", store_dir);
+	sh("chmod 4755 %s/store/abc-hello/id", store_dir);
 }
 
-static void make_top(void)
-{
-	ck_assert_msg(geteuid() == 0, "test_nix_job must run as root");
-	strcpy(top, "/tmp/spank-nix-userns-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(top));
-	chmod(top, 0755);
-	snprintf(store_dir, sizeof(store_dir), "%s/nix", top);
-	snprintf(state_dir, sizeof(state_dir), "%s/state", top);
-	sh("mkdir -p %s/nix/store/abc-hello && echo hi > %s/nix/store/abc-hello/greeting", top);
-	/* a set-user-ID root program in the user's store: nosuid makes it plain */
-	sh("cp /usr/bin/id %s/nix/store/abc-hello/id && chown -R 65534:65534 %s/nix && chmod 755 %s/nix", top);
-	sh("chown 0:0 %s/nix/store/abc-hello/id && chmod 4755 %s/nix/store/abc-hello/id", top);
-}
-
-static void remove_top(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "findmnt -rno TARGET | grep '^%s' | sort -r | xargs -r umount -l; rm -rf %s",
-		 top, top);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
+/* The test store's plain view (root_fixture's) with the given userns mode. */
 static void view_of_test_store(struct nix_config *cfg, struct nix_view *v,
 			       enum nix_userns_mode mode)
 {
-	nix_config_defaults(cfg);
-	strcpy(cfg->state_dir, state_dir);
+	plain_view(cfg, v);
 	cfg->userns = mode;
-	strcpy(v->origin, "--nix-store=test");
-	strcpy(v->store, store_dir);
-	strcpy(v->mountpoint, "/nix");
-}
-
-static ino_t ino_of(int fd)
-{
-	struct stat st;
-
-	ck_assert_int_eq(fstat(fd, &st), 0);
-	return st.st_ino;
 }
 
 static ino_t own_userns(void)
@@ -135,20 +98,20 @@ START_TEST(never_builds_the_view_in_the_initial_user_namespace)
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
 	int refused = -1;
 	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 51, .ids = &ids,
-			       .base_mntns_fd = -1, .deadline_ms = nix_clock_ms() + 30000,
+			       .base_mntns_fd = -1, .deadline_ms = far_deadline(),
 			       .userns_refused = &refused };
 
 	view_of_test_store(&cfg, &v, NIX_USERNS_NEVER);
 	ck_assert_msg(nix_job_acquire_view(&job, &v, &ns1, &err) == 0, "%s", err.msg);
 	ck_assert(ns1.no_userns);
 	ck_assert_int_eq(refused, 0);
-	ck_assert_int_eq(ino_of(ns1.user_fd), own_userns());
+	ck_assert_int_eq(ns_ino(ns1.user_fd), own_userns());
 	ck_assert_int_eq(join_as_root_and_look(&ns1), 0);
 
 	/* a later step finds the same pinned view */
 	ck_assert_int_eq(nix_job_acquire_view(&job, &v, &ns2, &err), 0);
 	ck_assert(ns2.no_userns);
-	ck_assert_int_eq(ino_of(ns1.mnt_fd), ino_of(ns2.mnt_fd));
+	ck_assert_int_eq(ns_ino(ns1.mnt_fd), ns_ino(ns2.mnt_fd));
 
 	/* another view of the same job: no user namespace either, even if the
 	 * site's setting changed meanwhile (all tasks share the initial one) */
@@ -157,7 +120,7 @@ START_TEST(never_builds_the_view_in_the_initial_user_namespace)
 	cfg.userns = NIX_USERNS_ALWAYS;
 	ck_assert_msg(nix_job_acquire_view(&job, &rw, &ns3, &err) == 0, "%s", err.msg);
 	ck_assert(ns3.no_userns);
-	ck_assert_int_ne(ino_of(ns1.mnt_fd), ino_of(ns3.mnt_fd));
+	ck_assert_int_ne(ns_ino(ns1.mnt_fd), ns_ino(ns3.mnt_fd));
 
 	nix_ns_close(&ns1);
 	nix_ns_close(&ns2);
@@ -177,7 +140,7 @@ START_TEST(never_looks_paths_up_with_the_users_rights)
 	struct nix_err err;
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
 	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 54, .ids = &ids,
-			       .base_mntns_fd = -1, .deadline_ms = nix_clock_ms() + 30000 };
+			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
 
 	sh("mkdir -p %s/private/secret && chmod 700 %s/private", top);
 	view_of_test_store(&cfg, &v, NIX_USERNS_NEVER);
@@ -203,7 +166,7 @@ static int build_where_userns_are_refused(enum nix_userns_mode mode, uint32_t jo
 		struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
 		int refused = 0;
 		struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = jobid, .ids = &ids,
-				       .base_mntns_fd = -1, .deadline_ms = nix_clock_ms() + 30000,
+				       .base_mntns_fd = -1, .deadline_ms = far_deadline(),
 				       .userns_refused = &refused };
 
 		if (deny_user_namespaces() < 0)
@@ -252,6 +215,7 @@ int main(void)
 	tcase_add_test(tc, auto_falls_back_where_the_kernel_refuses);
 	tcase_add_test(tc, always_fails_where_the_kernel_refuses);
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);
+	tcase_add_unchecked_fixture(tc, user_store_with_setuid_program, NULL);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
