@@ -31,6 +31,14 @@ static void assert_dirs(const struct slurm_ns_conf *c, const char *a, const char
 	ck_assert_int_eq(c->ndirs, n);
 }
 
+/* What a node's settings say: BasePath and Dirs (up to three, NULL after). */
+static void assert_base_and_dirs(const struct slurm_ns_conf *c, const char *base_path,
+				 const char *a, const char *b, const char *d)
+{
+	ck_assert_str_eq(c->base_path, base_path);
+	assert_dirs(c, a, b, d);
+}
+
 START_TEST(plugin_names)
 {
 	ck_assert_int_eq(slurm_ns_type_of("job_container/tmpfs"), SLURM_NS_TMPFS);
@@ -51,11 +59,9 @@ START_TEST(jc_conf_global_and_per_node)
 
 	slurm_ns_conf_from_jc(text, "n1", "h1", &ns);
 	ck_assert(ns.enabled);
-	ck_assert_str_eq(ns.base_path, "/var/jc");
-	assert_dirs(&ns, "/tmp", "/var/tmp", NULL);
+	assert_base_and_dirs(&ns, "/var/jc", "/tmp", "/var/tmp", NULL);
 	slurm_ns_conf_from_jc(text, "n2", "h2", &ns);
-	ck_assert_str_eq(ns.base_path, "/scratch/n2/jc");
-	assert_dirs(&ns, "/tmp", "/dev/shm", "/local");
+	assert_base_and_dirs(&ns, "/scratch/n2/jc", "/tmp", "/dev/shm", "/local");
 }
 END_TEST
 
@@ -92,11 +98,9 @@ START_TEST(yaml_node_confs)
 
 	slurm_ns_conf_from_yaml(text, "n1", "h", &ns);
 	ck_assert(ns.enabled);
-	ck_assert_str_eq(ns.base_path, "/var/tmp/c/jc/n1");
-	assert_dirs(&ns, "/tmp", "/dev/shm", NULL);
+	assert_base_and_dirs(&ns, "/var/tmp/c/jc/n1", "/tmp", "/dev/shm", NULL);
 	slurm_ns_conf_from_yaml(text, "n2", "h", &ns);
-	ck_assert_str_eq(ns.base_path, "/var/tmp/c/jc/n2");
-	assert_dirs(&ns, "/tmp", "/dev/shm", "/var/tmp");
+	assert_base_and_dirs(&ns, "/var/tmp/c/jc/n2", "/tmp", "/dev/shm", "/var/tmp");
 	slurm_ns_conf_from_yaml(text, "n3", "h", &ns);
 	ck_assert(!ns.enabled);
 }
@@ -125,11 +129,9 @@ START_TEST(yaml_defaults_flow_lists_and_dir_confs)
 
 	slurm_ns_conf_from_yaml(text, "cpu1", "host9", &ns);
 	ck_assert(ns.enabled);
-	ck_assert_str_eq(ns.base_path, "/scratch/host9/ns");
-	assert_dirs(&ns, "/tmp", "/dev/shm", NULL);
+	assert_base_and_dirs(&ns, "/scratch/host9/ns", "/tmp", "/dev/shm", NULL);
 	slurm_ns_conf_from_yaml(text, "gpu3", "host3", &ns);
-	ck_assert_str_eq(ns.base_path, "/scratch/host3/ns");
-	assert_dirs(&ns, "/tmp", "/local/scratch", NULL); /* dir_confs supersede dirs */
+	assert_base_and_dirs(&ns, "/scratch/host3/ns", "/tmp", "/local/scratch", NULL); /* dir_confs supersede dirs */
 	slurm_ns_conf_from_yaml(text, "off2", "h", &ns);
 	ck_assert(!ns.enabled);
 }
