@@ -152,16 +152,32 @@ static void apply_in_child(struct host_entry *e, int n, int make, enum how how,
 	msg[got] = '\0';
 }
 
+#define MSG_LEN 1024
+
+/* Each test's entries, fresh (a test may change them), and the error
+ * messages of its runs. */
+static struct host_entry *entries;
+static char all[MSG_LEN], one[MSG_LEN];
+
+static void fresh_entries(void)
+{
+	entries = entries_for(N_ENTRIES);
+}
+
+/* Apply the plan of all the entries with the second process (message in
+ * all) and op by op (in one), the source holding only the first make. */
+static void apply_with_second_and_one_by_one(int make)
+{
+	apply_in_child(entries, N_ENTRIES, make, WITH_SECOND, all, sizeof(all));
+	apply_in_child(entries, N_ENTRIES, make, ONE_BY_ONE, one, sizeof(one));
+}
+
 START_TEST(many_entries_are_made_and_bound_as_one_by_one)
 {
-	struct host_entry *e = entries_for(N_ENTRIES);
-	char all[1024], one[1024];
-
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITH_SECOND, all, sizeof(all));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, ONE_BY_ONE, one, sizeof(one));
+	apply_with_second_and_one_by_one(N_ENTRIES);
 	ck_assert_str_eq(all, "");
 	ck_assert_str_eq(one, "");
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
+	apply_in_child(entries, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
 	ck_assert_str_eq(all, "");
 }
 END_TEST
@@ -169,11 +185,7 @@ END_TEST
 /* An entry missing from the source: its bind fails, and that op is named. */
 START_TEST(a_failed_bind_is_the_error_of_one_by_one)
 {
-	struct host_entry *e = entries_for(N_ENTRIES);
-	char all[1024], one[1024];
-
-	apply_in_child(e, N_ENTRIES, 400, WITH_SECOND, all, sizeof(all)); /* e0400 is missing */
-	apply_in_child(e, N_ENTRIES, 400, ONE_BY_ONE, one, sizeof(one));
+	apply_with_second_and_one_by_one(400); /* e0400 is missing */
 	ck_assert_str_eq(all, one);
 	ck_assert_ptr_nonnull(strstr(all, "/view/.all/e0400"));
 	ck_assert_ptr_nonnull(strstr(all, strerror(ENOENT)));
@@ -184,13 +196,9 @@ END_TEST
  * the op named is that symlink, even though later binds would work. */
 START_TEST(a_failed_mount_point_is_the_error_of_one_by_one)
 {
-	struct host_entry *e = entries_for(N_ENTRIES);
-	char all[1024], one[1024];
-
-	free(e[302].name);
-	e[302].name = strdup("e0299"); /* both symlinks: EEXIST */
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITH_SECOND, all, sizeof(all));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, ONE_BY_ONE, one, sizeof(one));
+	free(entries[302].name);
+	entries[302].name = strdup("e0299"); /* both symlinks: EEXIST */
+	apply_with_second_and_one_by_one(N_ENTRIES);
 	ck_assert_str_eq(all, one);
 	ck_assert_ptr_nonnull(strstr(all, "symlink"));
 	ck_assert_ptr_nonnull(strstr(all, strerror(EEXIST)));
@@ -202,17 +210,13 @@ END_TEST
  * mount point's failure. */
 START_TEST(the_first_failure_in_plan_order_wins)
 {
-	struct host_entry *e = entries_for(N_ENTRIES);
-	char all[1024], one[1024];
-
-	e[301].type = HOST_DIR; /* a file in the source: bind dir <- file fails */
-	free(e[500].name);
-	e[500].name = strdup("e0497"); /* a later EEXIST */
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITH_SECOND, all, sizeof(all));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, ONE_BY_ONE, one, sizeof(one));
+	entries[301].type = HOST_DIR; /* a file in the source: bind dir <- file fails */
+	free(entries[500].name);
+	entries[500].name = strdup("e0497"); /* a later EEXIST */
+	apply_with_second_and_one_by_one(N_ENTRIES);
 	ck_assert_str_eq(all, one);
 	ck_assert_ptr_nonnull(strstr(all, "/view/.all/e0301"));
-	apply_in_child(e, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
+	apply_in_child(entries, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
 	ck_assert_str_eq(all, one);
 }
 END_TEST
@@ -233,6 +237,7 @@ int main(void)
 	TCase *tc = tcase_create("kernel");
 
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);
+	tcase_add_checked_fixture(tc, fresh_entries, NULL);
 	tcase_add_test(tc, many_entries_are_made_and_bound_as_one_by_one);
 	tcase_add_test(tc, a_failed_bind_is_the_error_of_one_by_one);
 	tcase_add_test(tc, a_failed_mount_point_is_the_error_of_one_by_one);
