@@ -17,32 +17,36 @@ static struct host_entry debian_root[] = {
 	{ .name = "usr", .type = HOST_DIR },
 };
 
-START_TEST(host_stage_with_existing_mountpoint_only_isolates)
+/* The text of the host stage's plan for /nix on debian_root. */
+static void host_plan_text(bool mountpoint_exists, char *text, size_t len)
 {
-	struct host_root root = { .entries = debian_root, .len = 6, .mountpoint_exists = true };
+	struct host_root root = { .entries = debian_root, .len = 6,
+				  .mountpoint_exists = mountpoint_exists };
 	struct mount_plan plan = { 0 };
 	struct nix_err err;
-	char text[4096];
 
 	ck_assert_int_eq(mount_plan_host(&root, "/nix", "/run/spank-nix", &plan, &err), 0);
-	format_plan(&plan, text, sizeof(text));
+	format_plan(&plan, text, len);
+	mount_plan_free(&plan);
+}
+
+START_TEST(host_stage_with_existing_mountpoint_only_isolates)
+{
+	char text[4096];
+
+	host_plan_text(true, text, sizeof(text));
 	ck_assert_str_eq(text,
 			 "make-rslave /\n"
 			 "make-private mount of /run/spank-nix\n"
 			 "detach-below /run/spank-nix\n");
-	mount_plan_free(&plan);
 }
 END_TEST
 
 START_TEST(host_stage_builds_new_root_with_mountpoint)
 {
-	struct host_root root = { .entries = debian_root, .len = 6, .mountpoint_exists = false };
-	struct mount_plan plan = { 0 };
-	struct nix_err err;
 	char text[4096];
 
-	ck_assert_int_eq(mount_plan_host(&root, "/nix", "/run/spank-nix", &plan, &err), 0);
-	format_plan(&plan, text, sizeof(text));
+	host_plan_text(false, text, sizeof(text));
 	ck_assert_str_eq(text,
 			 "make-rslave /\n"
 			 "make-private mount of /run/spank-nix\n"
@@ -63,7 +67,6 @@ START_TEST(host_stage_builds_new_root_with_mountpoint)
 			 "mkdir /run/spank-nix/nix\n"
 			 "restrict /run/spank-nix ro\n"
 			 "pivot /run/spank-nix\n");
-	mount_plan_free(&plan);
 }
 END_TEST
 
