@@ -228,9 +228,14 @@ static int make_file_at(int dfd, const char *name)
 	return fd < 0 ? -1 : close(fd);
 }
 
-/* A mount point (MKDIR, MKFILE, SYMLINK) at name below dfd. */
+/* A mount point (MKDIR, MKFILE, SYMLINK) at name below dfd. Any op that
+ * mount_op_is_mount_point does not name: EINVAL. */
 int mount_point_make_at(int dfd, const char *name, const struct mount_op *op)
 {
+	if (!mount_op_is_mount_point(op->kind)) {
+		errno = EINVAL;
+		return -1;
+	}
 	switch (op->kind) {
 	case MOUNT_OP_MKDIR:
 		return mkdirat(dfd, name, 0755) < 0 && errno != EEXIST ? -1 : 0;
@@ -238,7 +243,7 @@ int mount_point_make_at(int dfd, const char *name, const struct mount_op *op)
 		return make_file_at(dfd, name);
 	case MOUNT_OP_SYMLINK:
 		return symlinkat(op->source, dfd, name);
-	default:
+	default: /* a kind mount_op_is_mount_point names but this cannot make */
 		errno = EINVAL;
 		return -1;
 	}

@@ -31,12 +31,6 @@ struct progress {
 	int32_t error;  /* errno making mount point number `made`, or 0 */
 };
 
-static bool is_mount_point_op(enum mount_op_kind kind)
-{
-	return kind == MOUNT_OP_MKDIR || kind == MOUNT_OP_MKFILE ||
-	       kind == MOUNT_OP_SYMLINK;
-}
-
 /* The end of the run of mount points and plain binds from start on whose
  * targets are all entries of one directory (the first target's). */
 size_t mount_run_end(const struct mount_plan *plan, size_t start, size_t *dir_len)
@@ -50,7 +44,7 @@ size_t mount_run_end(const struct mount_plan *plan, size_t start, size_t *dir_le
 	for (i = start; i < plan->len; i++) {
 		const struct mount_op *op = &plan->ops[i];
 
-		if (!is_mount_point_op(op->kind) && op->kind != MOUNT_OP_BIND)
+		if (!mount_op_is_mount_point(op->kind) && op->kind != MOUNT_OP_BIND)
 			break;
 		if (strncmp(op->target, first, *dir_len + 1) ||
 		    !op->target[*dir_len + 1] || strchr(op->target + *dir_len + 1, '/'))
@@ -70,7 +64,7 @@ static _Noreturn void make_points(const struct mount_plan *plan, size_t start,
 	for (size_t i = start; i < end; i++) {
 		const struct mount_op *op = &plan->ops[i];
 
-		if (!is_mount_point_op(op->kind))
+		if (!mount_op_is_mount_point(op->kind))
 			continue;
 		if (mount_point_make_at(dfd, op->target + dir_len + 1, op) < 0) {
 			p.error = errno ? errno : EIO;
@@ -102,7 +96,7 @@ static int await_points(int in, struct progress *p, uint32_t need)
 static size_t nth_point(const struct mount_plan *plan, size_t start, uint32_t k)
 {
 	for (size_t i = start;; i++)
-		if (is_mount_point_op(plan->ops[i].kind) && k-- == 0)
+		if (mount_op_is_mount_point(plan->ops[i].kind) && k-- == 0)
 			return i;
 }
 
@@ -115,7 +109,7 @@ static int bind_siblings(const struct mount_plan *plan, size_t start, size_t end
 	for (size_t i = start; i < end; i++) {
 		const struct mount_op *op = &plan->ops[i];
 
-		if (is_mount_point_op(op->kind)) {
+		if (mount_op_is_mount_point(op->kind)) {
 			points++;
 			continue;
 		}

@@ -41,6 +41,15 @@ enum mount_op_kind {
 	                           paths in source (one per line) bound back in */
 };
 
+/* Whether an op of kind makes a mount point (an entry to mount on, or a
+ * symlink in its place): what mount_point_make_at makes, and what a run of
+ * mount points and binds (mount_apply_run.c) counts as one. */
+static inline bool mount_op_is_mount_point(enum mount_op_kind kind)
+{
+	return kind == MOUNT_OP_MKDIR || kind == MOUNT_OP_MKFILE ||
+	       kind == MOUNT_OP_SYMLINK;
+}
+
 struct mount_op {
 	enum mount_op_kind kind;
 	char *source;  /* RBIND: host path; SYMLINK: link text */
