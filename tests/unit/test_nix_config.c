@@ -7,6 +7,27 @@
 #include "check_main.h"
 #include "nix_config.h"
 
+/* One plugstack argument given to cfg: accepted, or refused with the
+ * message returned. */
+static void accepted(struct nix_config *cfg, const char *arg)
+{
+	char copy[256], *argv[] = { copy };
+	struct nix_err err;
+
+	snprintf(copy, sizeof(copy), "%s", arg);
+	ck_assert_int_eq(nix_config_parse(cfg, 1, argv, &err), 0);
+}
+
+static const char *refusal_of(struct nix_config *cfg, const char *arg)
+{
+	static struct nix_err err;
+	char copy[256], *argv[] = { copy };
+
+	snprintf(copy, sizeof(copy), "%s", arg);
+	ck_assert_int_eq(nix_config_parse(cfg, 1, argv, &err), -1);
+	return err.msg;
+}
+
 START_TEST(config_defaults_and_args)
 {
 	struct nix_config cfg;
@@ -36,43 +57,28 @@ END_TEST
 START_TEST(config_bad_args_name_themselves)
 {
 	struct nix_config cfg;
-	struct nix_err err;
-	char *unknown[] = { "mountpont=/nix" };
-	char *noeq[] = { "mountpoint" };
-	char *rel[] = { "state_dir=run/x" };
-	char *root[] = { "mountpoint=/" };
-	char *badbool[] = { "allow_writable=maybe" };
-	char *badnum[] = { "create_timeout=0" };
 
 	nix_config_defaults(&cfg);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, unknown, &err), -1);
-	ck_assert_str_eq(err.msg, "unknown plugstack argument 'mountpont'");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, noeq, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "expected key=value"));
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, rel, &err), -1);
-	ck_assert_str_eq(err.msg, "state_dir=run/x: not an absolute path");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, root, &err), -1);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, badbool, &err), -1);
-	ck_assert_str_eq(err.msg, "allow_writable=maybe: expected yes or no");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, badnum, &err), -1);
+	ck_assert_str_eq(refusal_of(&cfg, "mountpont=/nix"),
+			 "unknown plugstack argument 'mountpont'");
+	ck_assert_ptr_nonnull(strstr(refusal_of(&cfg, "mountpoint"), "expected key=value"));
+	ck_assert_str_eq(refusal_of(&cfg, "state_dir=run/x"),
+			 "state_dir=run/x: not an absolute path");
+	refusal_of(&cfg, "mountpoint=/"); /* refused, whatever the words */
+	ck_assert_str_eq(refusal_of(&cfg, "allow_writable=maybe"),
+			 "allow_writable=maybe: expected yes or no");
+	refusal_of(&cfg, "create_timeout=0"); /* refused, whatever the words */
 }
 END_TEST
 
 START_TEST(config_site_stores_parsed)
 {
 	struct nix_config cfg;
-	struct nix_err err;
-	char *good[] = { "site_stores=/gpfs//nix/,/cvmfs/nix.example.org" };
-	char *rel[] = { "site_stores=/gpfs/nix,nix" };
-	char *per_user[] = { "site_stores=/gpfs/%u" };
-	char *dotdot[] = { "site_stores=/gpfs/../etc" };
-	char *root[] = { "site_stores=/" };
-	char *many[] = { "site_stores=/1,/2,/3,/4,/5,/6,/7,/8,/9,/10,/11,/12,/13,/14,/15,/16,/17" };
 
 	nix_config_defaults(&cfg);
 	ck_assert_int_eq(cfg.n_site_stores, 0);
 	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs/nix"));
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, good, &err), 0);
+	accepted(&cfg, "site_stores=/gpfs//nix/,/cvmfs/nix.example.org");
 	ck_assert_int_eq(cfg.n_site_stores, 2);
 	ck_assert_str_eq(cfg.site_stores[0], "/gpfs/nix");
 	ck_assert_str_eq(cfg.site_stores[1], "/cvmfs/nix.example.org");
@@ -83,16 +89,16 @@ START_TEST(config_site_stores_parsed)
 	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs"));
 	ck_assert(!nix_config_is_site_store(&cfg, "/gpfs/nix2"));
 
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, rel, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores=/gpfs/nix,nix: nix: not an absolute path");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, per_user, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores=/gpfs/%u: /gpfs/%u: a site store is the same for every user (no %h or %u)");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, dotdot, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores=/gpfs/../etc: /gpfs/../etc: contains a '..' component");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, root, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores=/: / is not a store");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, many, &err), -1);
-	ck_assert_str_eq(err.msg, "site_stores: more than 16 stores");
+	ck_assert_str_eq(refusal_of(&cfg, "site_stores=/gpfs/nix,nix"),
+			 "site_stores=/gpfs/nix,nix: nix: not an absolute path");
+	ck_assert_str_eq(refusal_of(&cfg, "site_stores=/gpfs/%u"),
+			 "site_stores=/gpfs/%u: /gpfs/%u: a site store is the same for every user (no %h or %u)");
+	ck_assert_str_eq(refusal_of(&cfg, "site_stores=/gpfs/../etc"),
+			 "site_stores=/gpfs/../etc: /gpfs/../etc: contains a '..' component");
+	ck_assert_str_eq(refusal_of(&cfg, "site_stores=/"),
+			 "site_stores=/: / is not a store");
+	ck_assert_str_eq(refusal_of(&cfg, "site_stores=/1,/2,/3,/4,/5,/6,/7,/8,/9,/10,/11,/12,/13,/14,/15,/16,/17"),
+			 "site_stores: more than 16 stores");
 }
 END_TEST
 
@@ -100,43 +106,37 @@ END_TEST
 START_TEST(max_views_is_a_site_setting)
 {
 	struct nix_config cfg;
-	struct nix_err err;
-	char *ok[] = { "max_views=4" }, *zero[] = { "max_views=0" }, *junk[] = { "max_views=4x" };
-	char *timeout[] = { "create_timeout=0" };
 
 	nix_config_defaults(&cfg);
 	ck_assert_int_eq(cfg.max_views, 16);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, ok, &err), 0);
+	accepted(&cfg, "max_views=4");
 	ck_assert_int_eq(cfg.max_views, 4);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, zero, &err), -1);
-	ck_assert_str_eq(err.msg, "max_views=0: expected a count, 1 to 1024");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, junk, &err), -1);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, timeout, &err), -1);
-	ck_assert_str_eq(err.msg, "create_timeout=0: expected seconds, 1 to 3600");
+	ck_assert_str_eq(refusal_of(&cfg, "max_views=0"),
+			 "max_views=0: expected a count, 1 to 1024");
+	refusal_of(&cfg, "max_views=4x"); /* refused, whatever the words */
+	ck_assert_str_eq(refusal_of(&cfg, "create_timeout=0"),
+			 "create_timeout=0: expected seconds, 1 to 3600");
 }
 END_TEST
 
 START_TEST(userns_setting_parses_and_defaults_to_auto)
 {
 	struct nix_config cfg;
-	struct nix_err err;
-	char *never[] = { "userns=never" }, *always[] = { "userns=always" };
-	char *autom[] = { "userns=auto" }, *bad[] = { "userns=off" }, *empty[] = { "userns=" };
 
 	nix_config_defaults(&cfg);
 	ck_assert_int_eq(cfg.userns, NIX_USERNS_AUTO);
 	ck_assert_str_eq(nix_userns_mode_name(cfg.userns), "auto");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, never, &err), 0);
+	accepted(&cfg, "userns=never");
 	ck_assert_int_eq(cfg.userns, NIX_USERNS_NEVER);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, always, &err), 0);
+	accepted(&cfg, "userns=always");
 	ck_assert_int_eq(cfg.userns, NIX_USERNS_ALWAYS);
 	ck_assert_str_eq(nix_userns_mode_name(cfg.userns), "always");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, autom, &err), 0);
+	accepted(&cfg, "userns=auto");
 	ck_assert_int_eq(cfg.userns, NIX_USERNS_AUTO);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, bad, &err), -1);
-	ck_assert_str_eq(err.msg, "userns=off: expected auto, always or never");
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, empty, &err), -1);
-	ck_assert_str_eq(err.msg, "userns=: expected auto, always or never");
+	ck_assert_str_eq(refusal_of(&cfg, "userns=off"),
+			 "userns=off: expected auto, always or never");
+	ck_assert_str_eq(refusal_of(&cfg, "userns="),
+			 "userns=: expected auto, always or never");
 }
 END_TEST
 
@@ -144,12 +144,10 @@ END_TEST
 START_TEST(allowed_list_is_expanded_for_the_user)
 {
 	struct nix_config cfg;
-	struct nix_err err;
-	char *args[] = { "allowed_stores=%h/nix,/scratch/%u,/gpfs/nix" };
 	char out[128];
 
 	nix_config_defaults(&cfg);
-	ck_assert_int_eq(nix_config_parse(&cfg, 1, args, &err), 0);
+	accepted(&cfg, "allowed_stores=%h/nix,/scratch/%u,/gpfs/nix");
 	nix_config_allowed_list(&cfg, "/home/ann", "ann", out, sizeof(out));
 	ck_assert_str_eq(out, "/home/ann/nix, /scratch/ann, /gpfs/nix");
 	nix_config_allowed_list(&cfg, "/home/ann", "ann", out, 12);
