@@ -10,6 +10,17 @@
 #include "nix_request.h"
 #include "root_fixture.h"
 
+/* req refused for the user (home: home): the message. */
+static const char *refusal_of(const struct nix_config *cfg, const struct nix_request *req,
+			      const char *home, const char *user)
+{
+	static struct nix_view v;
+	static struct nix_err err;
+
+	ck_assert_int_eq(nix_request_resolve(cfg, req, home, user, &v, &err), -1);
+	return err.msg;
+}
+
 START_TEST(request_resolves_to_view)
 {
 	struct nix_config cfg;
@@ -23,8 +34,7 @@ START_TEST(request_resolves_to_view)
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), 0);
 
 	req.store_given = true;
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-store=: empty path");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/home/ann", "ann"), "--nix-store=: empty path");
 	strcpy(req.store, "~/nix");
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), 1);
 	ck_assert_str_eq(v1.store, "/home/ann/nix");
@@ -47,8 +57,8 @@ START_TEST(request_resolves_to_view)
 
 	strcpy(req.store, "nix");
 	req.writable = false;
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v1, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-store=nix: not an absolute path");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/home/ann", "ann"),
+			 "--nix-store=nix: not an absolute path");
 }
 END_TEST
 
@@ -68,8 +78,8 @@ START_TEST(request_default_store_and_none)
 	req.store_given = true;
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), 0);
 	req.writable = true;
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-writable: needs --nix-store");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/home/ann", "ann"),
+			 "--nix-writable: needs --nix-store");
 }
 END_TEST
 
@@ -77,7 +87,6 @@ START_TEST(request_site_limits)
 {
 	struct nix_config cfg;
 	struct nix_request req = { 0 };
-	struct nix_view v;
 	struct nix_err err;
 	char *args[] = { "allowed_stores=/scratch,/work/%u", "allow_writable=no" };
 
@@ -85,12 +94,12 @@ START_TEST(request_site_limits)
 	ck_assert_int_eq(nix_config_parse(&cfg, 2, args, &err), 0);
 	strcpy(req.store, "/home/ann/nix");
 	req.store_given = true;
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-store=/home/ann/nix: /home/ann/nix is not under a store location this site allows (/scratch, /work/ann)");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/home/ann", "ann"),
+			 "--nix-store=/home/ann/nix: /home/ann/nix is not under a store location this site allows (/scratch, /work/ann)");
 	strcpy(req.store, "/scratch/ann");
 	req.writable = true;
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-writable: this site allows read-only stores only");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/home/ann", "ann"),
+			 "--nix-writable: this site allows read-only stores only");
 }
 END_TEST
 
@@ -112,8 +121,8 @@ START_TEST(request_site_store_read_only_for_anyone)
 	ck_assert(v.site_store);
 	ck_assert_int_eq(nix_view_store_owner(&v, 1005), 0);
 	req.writable = true;
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-writable: /gpfs/nix is a site store (site_stores), read-only for every job");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/home/ann", "ann"),
+			 "--nix-writable: /gpfs/nix is a site store (site_stores), read-only for every job");
 	/* below it is not the site store, and not allowed either */
 	req.writable = false;
 	strcpy(req.store, "/gpfs/nix/store");
@@ -147,14 +156,13 @@ START_TEST(request_hide_and_closure)
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
 	ck_assert_str_eq(v.hide, "/usr,/opt");
 	strcpy(req.hide, "/");
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-hide=/: cannot hide /");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/h", "u"), "--nix-hide=/: cannot hide /");
 	strcpy(req.hide, "/nix/store");
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-hide=/nix/store: /nix/store would hide the store at /nix");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/h", "u"),
+			 "--nix-hide=/nix/store: /nix/store would hide the store at /nix");
 	strcpy(req.hide, "usr");
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-hide=usr: usr: not an absolute path");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/h", "u"),
+			 "--nix-hide=usr: usr: not an absolute path");
 
 	/* the site's default, and opting out of it */
 	ck_assert_int_eq(nix_config_parse(&cfg, 1, site, &err), 0);
@@ -184,8 +192,8 @@ START_TEST(request_hide_and_closure)
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 1);
 	ck_assert_str_eq(v.hide, "/usr,/opt,/srv,/usr/local");
 	strcpy(req.hide, "/srv/../x");
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-hide=/srv/../x: /srv/../x: contains a '..' component");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/h", "u"),
+			 "--nix-hide=/srv/../x: /srv/../x: contains a '..' component");
 
 	/* closures: checked for syntax, part of the view */
 	strcpy(req.closure, "relative/path");
@@ -194,8 +202,8 @@ START_TEST(request_hide_and_closure)
 	ck_assert_msg(strstr(err.msg, "--nix-closure=relative/path: ") == err.msg, "%s", err.msg);
 	req.store_given = false;
 	req.store[0] = '\0';
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-closure=relative/path: needs --nix-store");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/h", "u"),
+			 "--nix-closure=relative/path: needs --nix-store");
 }
 END_TEST
 
@@ -305,13 +313,11 @@ START_TEST(request_none_drops_inherited)
 
 	/* given on the same command line: refused */
 	nix_request_set(&req, NIX_OPT_HIDE, "/usr", false);
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-hide=/usr: needs --nix-store");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/h", "u"), "--nix-hide=/usr: needs --nix-store");
 	nix_request_set(&req, NIX_OPT_HIDE, "none", false);
 	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), 0);
 	nix_request_set(&req, NIX_OPT_WRITABLE, NULL, false);
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "u", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-writable: needs --nix-store");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/h", "u"), "--nix-writable: needs --nix-store");
 
 	/* --nix-closure=none and --nix-profile=none with a store */
 	memset(&req, 0, sizeof(req));
@@ -355,15 +361,15 @@ START_TEST(request_profile_resolved_like_store)
 	ck_assert_int_eq(nix_profile_task_path("/a", "/bin", path, 8), -1);
 
 	nix_request_set(&req, NIX_OPT_PROFILE, "/ok,result", false);
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-profile=/ok,result: result: not an absolute path");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/home/ann", "ann"),
+			 "--nix-profile=/ok,result: result: not an absolute path");
 	nix_request_set(&req, NIX_OPT_STORE, "/s", false);
 	nix_request_set(&req, NIX_OPT_PROFILE, "~/p", false);
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, NULL, "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-profile=~/p: ~/p: cannot expand '~': no home directory");
+	ck_assert_str_eq(refusal_of(&cfg, &req, NULL, "ann"),
+			 "--nix-profile=~/p: ~/p: cannot expand '~': no home directory");
 	nix_request_set(&req, NIX_OPT_PROFILE, "/p/../etc", false);
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-profile=/p/../etc: /p/../etc: contains a '..' component");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/h", "ann"),
+			 "--nix-profile=/p/../etc: /p/../etc: contains a '..' component");
 }
 END_TEST
 
@@ -387,15 +393,15 @@ START_TEST(request_closure_expands_like_store)
 	ck_assert_str_eq(v.closure, sp);
 	/* errors quote what the user gave */
 	nix_request_set(&req, NIX_OPT_CLOSURE, "~/a,%x", false);
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-closure=~/a,%x: %x: unknown escape '%x' (use %h, %u or %%)");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/home/ann", "ann"),
+			 "--nix-closure=~/a,%x: %x: unknown escape '%x' (use %h, %u or %%)");
 	nix_request_set(&req, NIX_OPT_STORE, "/s", false);
 	nix_request_set(&req, NIX_OPT_CLOSURE, "~/a", false);
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, NULL, "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-closure=~/a: ~/a: cannot expand '~': no home directory");
+	ck_assert_str_eq(refusal_of(&cfg, &req, NULL, "ann"),
+			 "--nix-closure=~/a: ~/a: cannot expand '~': no home directory");
 	nix_request_set(&req, NIX_OPT_CLOSURE, "~/a,,/b", false);
-	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/h", "ann", &v, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-closure=~/a,,/b: SPEC 2 is empty");
+	ck_assert_str_eq(refusal_of(&cfg, &req, "/h", "ann"),
+			 "--nix-closure=~/a,,/b: SPEC 2 is empty");
 }
 END_TEST
 
