@@ -1,5 +1,7 @@
 #include "nix_db.h"
 
+#include <stdbool.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -7,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "ref_graph.h"
 
 static int db_progress(void *arg)
 {
@@ -92,6 +96,7 @@ int db_open(struct db *d, const char *db_path, const char *name,
 
 	d->h = NULL;
 	d->name = name;
+	d->scan_min = DB_SCAN_MIN;
 	pthread_once(&nix_vfs_once, nix_vfs_init);
 	if (nix_vfs_rc != SQLITE_OK)
 		return nix_err_set(err, "%s: cannot set up SQLite's VFS", name);
@@ -218,6 +223,8 @@ struct id_set {
 	sqlite3_int64 *slots;   /* 0 = empty; id 0 stored as flag */
 	size_t cap, len;
 	bool has_zero;
+	size_t scan_at;         /* this many ids: read all of Refs instead */
+	bool scan;              /* the query stopped for that */
 };
 
 static uint64_t id_hash(sqlite3_int64 id)
@@ -272,6 +279,11 @@ static void sql_first(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	int rc;
 
 	(void)argc;
+	if (s->len >= s->scan_at) {
+		s->scan = true;
+		sqlite3_result_error(ctx, "the closure is much of the store: reading all of Refs", -1);
+		return;
+	}
 	if (s->len >= CLOSURE_PATHS_MAX) {
 		sqlite3_result_error(ctx, "the closure has more than 1000000 paths", -1);
 		return;
@@ -283,16 +295,231 @@ static void sql_first(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_int(ctx, rc);
 }
 
+/* A path read from the DB, checked, added to res. */
+static int take_path(struct db *d, const char *p, size_t len, const char *sd, size_t sdlen,
+		     struct nix_path_set *res, struct nix_err *err)
+{
+	enum sp_problem pb;
+
+	if (!p)
+		return nix_err_set(err, "%s has a NULL path", d->name);
+	pb = store_path_problem(p, len, sd, sdlen);
+	if (pb != SP_OK || strlen(p) != len) {
+		char why[NIX_ERR_MAX];
+
+		store_path_describe(why, sizeof(why), pb == SP_OK ? SP_NAME_CHAR : pb,
+				    p, len, sd);
+		return nix_err_set(err, "%s: invalid path in ValidPaths: %s", d->name, why);
+	}
+	if (res->len >= CLOSURE_PATHS_MAX)
+		return nix_err_set(err, "the closure has more than %d paths", CLOSURE_PATHS_MAX);
+	if (ps_push(res, p, len) < 0)
+		return nix_err_errno(err, errno, "%s", d->name);
+	return 0;
+}
+
+/* The ids of roots, in temp.nix_closure_roots for the query and in ids
+ * (ids: roots->len entries). */
+static int root_ids(struct db *d, const struct nix_path_set *roots, sqlite3_int64 *ids,
+		    struct nix_err *err)
+{
+	sqlite3_stmt *look = NULL, *ins = NULL;
+	char qb[QBUF];
+	int rc = -1;
+
+	if (db_exec(d, "CREATE TEMP TABLE IF NOT EXISTS nix_closure_roots"
+		       "(id INTEGER PRIMARY KEY); DELETE FROM temp.nix_closure_roots;",
+		    err) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(d->h, "SELECT id FROM ValidPaths WHERE path = ?1",
+			       -1, &look, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->h, "INSERT OR IGNORE INTO temp.nix_closure_roots"
+			       "(id) VALUES (?1)", -1, &ins, NULL) != SQLITE_OK) {
+		db_fail(d, err, "cannot query");
+		goto out;
+	}
+	for (size_t i = 0; i < roots->len; i++) {
+		int found = db_lookup(d, look, roots->paths[i], &ids[i], err);
+
+		if (found < 0)
+			goto out;
+		if (!found) {
+			nix_err_set(err, "%s is not a valid path in the store",
+				    sp_quotes(qb, sizeof(qb), roots->paths[i]));
+			goto out;
+		}
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, ids[i]);
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			db_fail(d, err, "cannot query");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(look);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+/* The recursive query, walking Refs by its index from the roots: 0, -1
+ * (err), or 1 when it stopped at seen->scan_at ids. */
+static int closure_by_query(struct db *d, struct id_set *seen, const char *sd, size_t sdlen,
+			    struct nix_path_set *res, struct nix_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = -1, step;
+
+	/* not SQLITE_DETERMINISTIC: evaluated once per row, never cached */
+	if (sqlite3_create_function(d->h, "nix_closure_first", 1,
+				    SQLITE_UTF8 | SQLITE_DIRECTONLY, seen,
+				    sql_first, NULL, NULL) != SQLITE_OK)
+		return db_fail(d, err, "cannot set up the query");
+	if (sqlite3_prepare_v2(d->h,
+		"WITH RECURSIVE c(id) AS ("
+		" SELECT id FROM temp.nix_closure_roots WHERE nix_closure_first(id)"
+		" UNION ALL"
+		" SELECT Refs.reference FROM c JOIN Refs ON Refs.referrer = c.id"
+		"  WHERE nix_closure_first(Refs.reference))"
+		" SELECT ValidPaths.path FROM c JOIN ValidPaths ON ValidPaths.id = c.id",
+		-1, &q, NULL) != SQLITE_OK) {
+		db_fail(d, err, "cannot query");
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if (take_path(d, (const char *)sqlite3_column_text(q, 0),
+			      (size_t)sqlite3_column_bytes(q, 0), sd, sdlen, res, err) < 0)
+			goto out;
+	if (step != SQLITE_DONE) {
+		if (seen->scan)
+			rc = 1;
+		else
+			db_fail(d, err, "cannot query the closure");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	/* the function points at seen: drop it before seen goes */
+	sqlite3_create_function(d->h, "nix_closure_first", 1, SQLITE_UTF8,
+				NULL, NULL, NULL, NULL);
+	return rc;
+}
+
+/* All of Refs read into a graph (lib/ref_graph.c); max_id: ValidPaths'
+ * highest id. 0, -1 (err), or 1 when the ids do not fit one. */
+static int read_ref_graph(struct db *d, sqlite3_int64 max_id, struct ref_graph *g,
+			  struct nix_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(d->h, "SELECT referrer, reference FROM Refs", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(d, err, "cannot query");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (ref_graph_add(g, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)) < 0)
+			break;
+	sqlite3_finalize(st);
+	if (step == SQLITE_ROW || (step == SQLITE_DONE && ref_graph_finish(g, (uint32_t)max_id) < 0))
+		return errno == ENOMEM ? nix_err_errno(err, errno, "%s", d->name) : 1;
+	if (step != SQLITE_DONE)
+		return db_fail(d, err, "cannot query the closure");
+	return 0;
+}
+
+/* The closure walked in memory, then its paths in one pass over
+ * ValidPaths: the same set as the query's (paths of the ids reached that
+ * are in ValidPaths). 0, -1 (err), or 1 when Refs does not fit a graph. */
+static int closure_by_scan(struct db *d, const sqlite3_int64 *ids, size_t nids,
+			   sqlite3_int64 max_id, const char *sd, size_t sdlen,
+			   struct nix_path_set *res, struct nix_err *err)
+{
+	struct ref_graph g = { 0 };
+	sqlite3_stmt *st = NULL;
+	uint32_t *roots = NULL;
+	uint8_t *marks = NULL;
+	int rc, step;
+
+	rc = read_ref_graph(d, max_id, &g, err);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	roots = malloc((nids ? nids : 1) * sizeof(*roots));
+	marks = calloc((size_t)g.max_id + 1, 1);
+	if (!roots || !marks) {
+		nix_err_errno(err, errno, "%s", d->name);
+		goto out;
+	}
+	for (size_t i = 0; i < nids; i++)
+		roots[i] = (uint32_t)ids[i]; /* ids <= max_id <= REF_GRAPH_MAX_ID */
+	if (ref_graph_reach(&g, roots, nids, marks) == (size_t)-1) {
+		nix_err_errno(err, ENOMEM, "%s", d->name);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(d->h, "SELECT id, path FROM ValidPaths", -1, &st,
+			       NULL) != SQLITE_OK) {
+		db_fail(d, err, "cannot query");
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(st, 0);
+
+		if (id < 0 || id > (sqlite3_int64)g.max_id || !marks[id])
+			continue;
+		if (take_path(d, (const char *)sqlite3_column_text(st, 1),
+			      (size_t)sqlite3_column_bytes(st, 1), sd, sdlen, res, err) < 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		db_fail(d, err, "cannot query the closure");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	ref_graph_free(&g);
+	free(roots);
+	free(marks);
+	return rc;
+}
+
+/* ValidPaths' highest id (its rowid: one b-tree descent); -1 on error. */
+static sqlite3_int64 db_max_id(struct db *d)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 id = -1;
+
+	if (sqlite3_prepare_v2(d->h, "SELECT max(id) FROM ValidPaths", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* When the query gives way to the scan: at an eighth of the store's ids,
+ * where reading all of Refs in order starts to cost less than the index
+ * lookups left (4 x a row read, bench/closure-parts), so that the part
+ * walked is at most about one scan wasted; never for small closures
+ * (d->scan_min) or ids that do not fit a ref_graph. */
+static size_t scan_threshold(struct db *d, sqlite3_int64 max_id)
+{
+	if (d->scan_min == SIZE_MAX || max_id < 0 || max_id > REF_GRAPH_MAX_ID)
+		return SIZE_MAX;
+	return (size_t)max_id / 8 > d->scan_min ? (size_t)max_id / 8 : d->scan_min;
+}
+
 int db_closure(struct db *d, const struct nix_path_set *roots,
 	       struct nix_path_set *out, struct nix_err *err)
 {
 	struct nix_path_set res = {0};
 	struct id_set seen = {0};
-	sqlite3_stmt *look = NULL, *ins = NULL, *q = NULL;
+	sqlite3_int64 *ids = NULL, max_id;
 	char sd[CLOSURE_STORE_DIR_MAX + 1], qb[QBUF];
 	const char *slash;
 	size_t sdlen;
-	int rc = -1, step;
+	int rc = -1;
 
 	if (!roots->len)
 		return nix_err_set(err, "no store paths given");
@@ -310,80 +537,27 @@ int db_closure(struct db *d, const struct nix_path_set *roots,
 					   sp_quotes(qb, sizeof(qb), roots->paths[i]), sd);
 
 	db_arm(d);
-	/* not SQLITE_DETERMINISTIC: evaluated once per row, never cached */
-	if (sqlite3_create_function(d->h, "nix_closure_first", 1,
-				    SQLITE_UTF8 | SQLITE_DIRECTONLY, &seen,
-				    sql_first, NULL, NULL) != SQLITE_OK)
-		return db_fail(d, err, "cannot set up the query");
-	if (db_exec(d, "CREATE TEMP TABLE IF NOT EXISTS nix_closure_roots"
-		       "(id INTEGER PRIMARY KEY); DELETE FROM temp.nix_closure_roots;",
-		    err) < 0)
-		return -1;
-	if (sqlite3_prepare_v2(d->h, "SELECT id FROM ValidPaths WHERE path = ?1",
-			       -1, &look, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(d->h, "INSERT OR IGNORE INTO temp.nix_closure_roots"
-			       "(id) VALUES (?1)", -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(d->h,
-		"WITH RECURSIVE c(id) AS ("
-		" SELECT id FROM temp.nix_closure_roots WHERE nix_closure_first(id)"
-		" UNION ALL"
-		" SELECT Refs.reference FROM c JOIN Refs ON Refs.referrer = c.id"
-		"  WHERE nix_closure_first(Refs.reference))"
-		" SELECT ValidPaths.path FROM c JOIN ValidPaths ON ValidPaths.id = c.id",
-		-1, &q, NULL) != SQLITE_OK) {
-		db_fail(d, err, "cannot query");
+	ids = calloc(roots->len, sizeof(*ids));
+	if (!ids)
+		return nix_err_errno(err, errno, "%s", d->name);
+	if (root_ids(d, roots, ids, err) < 0)
 		goto out;
+	max_id = db_max_id(d);
+	seen.scan_at = scan_threshold(d, max_id);
+	rc = closure_by_query(d, &seen, sd, sdlen, &res, err);
+	if (rc == 1) {
+		nix_path_set_free(&res);
+		rc = closure_by_scan(d, ids, roots->len, max_id, sd, sdlen, &res, err);
 	}
-	for (size_t i = 0; i < roots->len; i++) {
-		sqlite3_int64 id;
-		int found = db_lookup(d, look, roots->paths[i], &id, err);
-
-		if (found < 0)
-			goto out;
-		if (!found) {
-			nix_err_set(err, "%s is not a valid path in the store",
-				    sp_quotes(qb, sizeof(qb), roots->paths[i]));
-			goto out;
-		}
-		sqlite3_reset(ins);
-		sqlite3_bind_int64(ins, 1, id);
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			db_fail(d, err, "cannot query");
-			goto out;
-		}
+	if (rc == 1) { /* Refs does not fit a graph: the query, to its end */
+		free(seen.slots);
+		seen = (struct id_set){ .scan_at = SIZE_MAX };
+		nix_path_set_free(&res);
+		rc = closure_by_query(d, &seen, sd, sdlen, &res, err);
 	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(q, 0);
-		size_t len = (size_t)sqlite3_column_bytes(q, 0);
-		enum sp_problem pb;
-
-		if (!p) {
-			nix_err_set(err, "%s has a NULL path", d->name);
-			goto out;
-		}
-		pb = store_path_problem(p, len, sd, sdlen);
-		if (pb != SP_OK || strlen(p) != len) {
-			char why[NIX_ERR_MAX];
-
-			store_path_describe(why, sizeof(why), pb == SP_OK ? SP_NAME_CHAR : pb,
-				 p, len, sd);
-			nix_err_set(err, "%s: invalid path in ValidPaths: %s", d->name, why);
-			goto out;
-		}
-		if (res.len >= CLOSURE_PATHS_MAX) {
-			nix_err_set(err, "the closure has more than %d paths",
-				    CLOSURE_PATHS_MAX);
-			goto out;
-		}
-		if (ps_push(&res, p, len) < 0) {
-			nix_err_errno(err, errno, "%s", d->name);
-			goto out;
-		}
-	}
-	if (step != SQLITE_DONE) {
-		db_fail(d, err, "cannot query the closure");
+	if (rc < 0)
 		goto out;
-	}
+	rc = -1;
 	ps_normalize(&res);
 	if (ps_merge(out, &res) < 0) {
 		nix_err_errno(err, errno, "%s", d->name);
@@ -391,12 +565,7 @@ int db_closure(struct db *d, const struct nix_path_set *roots,
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(look);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(q);
-	/* the function points at seen: drop it before seen goes */
-	sqlite3_create_function(d->h, "nix_closure_first", 1, SQLITE_UTF8,
-				NULL, NULL, NULL, NULL);
+	free(ids);
 	free(seen.slots);
 	nix_path_set_free(&res);
 	return rc;

@@ -20,7 +20,11 @@ struct db {
 	sqlite3 *h;
 	const char *name;       /* for errors */
 	struct timespec deadline;
+	size_t scan_min;        /* db_closure reads all of Refs from this many
+				 * paths on (DB_SCAN_MIN; SIZE_MAX never) */
 };
+
+#define DB_SCAN_MIN 256
 
 /* Open db_path (absolute; a path the caller guarantees is safe to open,
  * e.g. /proc/self/fd/N/...) read-only as "file:<db_path>?immutable=1&mode=ro",
