@@ -1,7 +1,8 @@
 /* The Nix database (var/nix/db/db.sqlite), read-only: which paths are
  * valid, and the closure of store paths over Refs.  The file is the
  * user's: its schema is not trusted, each query has a wall-time limit,
- * paths read from it are validated.  Errors follow lib/nix_error.h. */
+ * paths read from it are validated.  Errors follow lib/nix_error.h.
+ * Opening and lookups: nix_db.c; closures: nix_db_closure.c. */
 #ifndef SPANK_NIX_DB_H
 #define SPANK_NIX_DB_H
 
