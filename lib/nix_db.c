@@ -1,4 +1,5 @@
 #include "nix_db.h"
+#include "nix_db_internal.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
 
 static int db_progress(void *arg)
 {
@@ -18,7 +20,7 @@ static int db_progress(void *arg)
 	       (now.tv_sec == d->deadline.tv_sec && now.tv_nsec > d->deadline.tv_nsec);
 }
 
-static void db_arm(struct db *d)
+void db_arm(struct db *d)
 {
 	clock_gettime(CLOCK_MONOTONIC, &d->deadline);
 	d->deadline.tv_sec += CLOSURE_DB_TIMEOUT_MS / 1000;
@@ -29,7 +31,7 @@ static void db_arm(struct db *d)
 	}
 }
 
-static int db_fail(struct db *d, struct nix_err *err, const char *what)
+int db_fail(struct db *d, struct nix_err *err, const char *what)
 {
 	if (sqlite3_errcode(d->h) == SQLITE_INTERRUPT)
 		return nix_err_set(err, "%s: %s took longer than %d ms", d->name,
@@ -92,6 +94,7 @@ int db_open(struct db *d, const char *db_path, const char *name,
 
 	d->h = NULL;
 	d->name = name;
+	d->scan_min = DB_SCAN_MIN;
 	pthread_once(&nix_vfs_once, nix_vfs_init);
 	if (nix_vfs_rc != SQLITE_OK)
 		return nix_err_set(err, "%s: cannot set up SQLite's VFS", name);
@@ -158,7 +161,7 @@ int db_open(struct db *d, const char *db_path, const char *name,
 }
 
 /* Path -> id: 1 found, 0 not, -1 error. */
-static int db_lookup(struct db *d, sqlite3_stmt *st, const char *path,
+int db_lookup(struct db *d, sqlite3_stmt *st, const char *path,
 		     sqlite3_int64 *id, struct nix_err *err)
 {
 	int rc;
@@ -201,222 +204,11 @@ int db_check_valid(struct db *d, const struct nix_path_set *paths,
 	return rc;
 }
 
-static int db_exec(struct db *d, const char *sql, struct nix_err *err)
+int db_exec(struct db *d, const char *sql, struct nix_err *err)
 {
 	if (sqlite3_exec(d->h, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(d, err, "cannot query");
 	return 0;
-}
-
-/* The closure query needs each id to enter the recursion once: Refs has
- * self-references and cycles.  "UNION" instead of "UNION ALL" does that,
- * but through an ephemeral b-tree that costs ~3/4 of the query (17 ms for
- * a 5,000-path closure with 50,000 references); this hash set of visited
- * ids, as an SQL function in the recursive step's WHERE, does the same in
- * a few ms. */
-struct id_set {
-	sqlite3_int64 *slots;   /* 0 = empty; id 0 stored as flag */
-	size_t cap, len;
-	bool has_zero;
-};
-
-static uint64_t id_hash(sqlite3_int64 id)
-{
-	uint64_t x = (uint64_t)id;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
-/* 1 if inserted, 0 if already there, -1 out of memory. */
-static int id_set_insert(struct id_set *s, sqlite3_int64 id)
-{
-	size_t i;
-
-	if (id == 0) {
-		if (s->has_zero)
-			return 0;
-		s->has_zero = true;
-		return 1;
-	}
-	if (2 * (s->len + 1) > s->cap) {
-		size_t ncap = s->cap ? 2 * s->cap : 8192;
-		sqlite3_int64 *n = calloc(ncap, sizeof(*n));
-
-		if (!n)
-			return -1;
-		for (size_t j = 0; j < s->cap; j++) {
-			if (!s->slots[j])
-				continue;
-			for (i = id_hash(s->slots[j]) & (ncap - 1); n[i]; i = (i + 1) & (ncap - 1))
-				;
-			n[i] = s->slots[j];
-		}
-		free(s->slots);
-		s->slots = n;
-		s->cap = ncap;
-	}
-	for (i = id_hash(id) & (s->cap - 1); s->slots[i]; i = (i + 1) & (s->cap - 1))
-		if (s->slots[i] == id)
-			return 0;
-	s->slots[i] = id;
-	s->len++;
-	return 1;
-}
-
-static void sql_first(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	struct id_set *s = sqlite3_user_data(ctx);
-	int rc;
-
-	(void)argc;
-	if (s->len >= CLOSURE_PATHS_MAX) {
-		sqlite3_result_error(ctx, "the closure has more than 1000000 paths", -1);
-		return;
-	}
-	rc = id_set_insert(s, sqlite3_value_int64(argv[0]));
-	if (rc < 0)
-		sqlite3_result_error_nomem(ctx);
-	else
-		sqlite3_result_int(ctx, rc);
-}
-
-int db_closure(struct db *d, const struct nix_path_set *roots,
-	       struct nix_path_set *out, struct nix_err *err)
-{
-	struct nix_path_set res = {0};
-	struct id_set seen = {0};
-	sqlite3_stmt *look = NULL, *ins = NULL, *q = NULL;
-	char sd[CLOSURE_STORE_DIR_MAX + 1], qb[QBUF];
-	const char *slash;
-	size_t sdlen;
-	int rc = -1, step;
-
-	if (!roots->len)
-		return nix_err_set(err, "no store paths given");
-	/* The store dir is that of the first root. */
-	slash = strrchr(roots->paths[0], '/');
-	sdlen = slash ? (size_t)(slash - roots->paths[0]) : 0;
-	if (sdlen == 0 || sdlen > CLOSURE_STORE_DIR_MAX)
-		return nix_err_set(err, "'%s' is not a store path",
-				   sp_quotes(qb, sizeof(qb), roots->paths[0]));
-	memcpy(sd, roots->paths[0], sdlen);
-	sd[sdlen] = '\0';
-	for (size_t i = 0; i < roots->len; i++)
-		if (nix_store_path_valid(roots->paths[i], sd) < 0)
-			return nix_err_set(err, "'%s' is not a store path in %s",
-					   sp_quotes(qb, sizeof(qb), roots->paths[i]), sd);
-
-	db_arm(d);
-	/* not SQLITE_DETERMINISTIC: evaluated once per row, never cached */
-	if (sqlite3_create_function(d->h, "nix_closure_first", 1,
-				    SQLITE_UTF8 | SQLITE_DIRECTONLY, &seen,
-				    sql_first, NULL, NULL) != SQLITE_OK)
-		return db_fail(d, err, "cannot set up the query");
-	if (db_exec(d, "CREATE TEMP TABLE IF NOT EXISTS nix_closure_roots"
-		       "(id INTEGER PRIMARY KEY); DELETE FROM temp.nix_closure_roots;",
-		    err) < 0)
-		return -1;
-	if (sqlite3_prepare_v2(d->h, "SELECT id FROM ValidPaths WHERE path = ?1",
-			       -1, &look, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(d->h, "INSERT OR IGNORE INTO temp.nix_closure_roots"
-			       "(id) VALUES (?1)", -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(d->h,
-		"WITH RECURSIVE c(id) AS ("
-		" SELECT id FROM temp.nix_closure_roots WHERE nix_closure_first(id)"
-		" UNION ALL"
-		" SELECT Refs.reference FROM c JOIN Refs ON Refs.referrer = c.id"
-		"  WHERE nix_closure_first(Refs.reference))"
-		" SELECT ValidPaths.path FROM c JOIN ValidPaths ON ValidPaths.id = c.id",
-		-1, &q, NULL) != SQLITE_OK) {
-		db_fail(d, err, "cannot query");
-		goto out;
-	}
-	for (size_t i = 0; i < roots->len; i++) {
-		sqlite3_int64 id;
-		int found = db_lookup(d, look, roots->paths[i], &id, err);
-
-		if (found < 0)
-			goto out;
-		if (!found) {
-			nix_err_set(err, "%s is not a valid path in the store",
-				    sp_quotes(qb, sizeof(qb), roots->paths[i]));
-			goto out;
-		}
-		sqlite3_reset(ins);
-		sqlite3_bind_int64(ins, 1, id);
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			db_fail(d, err, "cannot query");
-			goto out;
-		}
-	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(q, 0);
-		size_t len = (size_t)sqlite3_column_bytes(q, 0);
-		enum sp_problem pb;
-
-		if (!p) {
-			nix_err_set(err, "%s has a NULL path", d->name);
-			goto out;
-		}
-		pb = store_path_problem(p, len, sd, sdlen);
-		if (pb != SP_OK || strlen(p) != len) {
-			char why[NIX_ERR_MAX];
-
-			store_path_describe(why, sizeof(why), pb == SP_OK ? SP_NAME_CHAR : pb,
-				 p, len, sd);
-			nix_err_set(err, "%s: invalid path in ValidPaths: %s", d->name, why);
-			goto out;
-		}
-		if (res.len >= CLOSURE_PATHS_MAX) {
-			nix_err_set(err, "the closure has more than %d paths",
-				    CLOSURE_PATHS_MAX);
-			goto out;
-		}
-		if (ps_push(&res, p, len) < 0) {
-			nix_err_errno(err, errno, "%s", d->name);
-			goto out;
-		}
-	}
-	if (step != SQLITE_DONE) {
-		db_fail(d, err, "cannot query the closure");
-		goto out;
-	}
-	ps_normalize(&res);
-	if (ps_merge(out, &res) < 0) {
-		nix_err_errno(err, errno, "%s", d->name);
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(look);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(q);
-	/* the function points at seen: drop it before seen goes */
-	sqlite3_create_function(d->h, "nix_closure_first", 1, SQLITE_UTF8,
-				NULL, NULL, NULL, NULL);
-	free(seen.slots);
-	nix_path_set_free(&res);
-	return rc;
-}
-
-int closure_from_db(const char *db_path, const struct nix_path_set *roots,
-		    struct nix_path_set *out, struct nix_err *err)
-{
-	char name[QBUF + 2], q[QBUF];
-	struct db d;
-	int rc;
-
-	snprintf(name, sizeof(name), "'%s'", sp_quotes(q, sizeof(q), db_path));
-	if (!roots->len)
-		return nix_err_set(err, "no store paths given");
-	if (db_open(&d, db_path, name, err) < 0)
-		return -1;
-	rc = db_closure(&d, roots, out, err);
-	db_close(&d);
-	return rc;
 }
 
 int closure_check_valid(const char *db_path, const struct nix_path_set *paths,

@@ -1,7 +1,8 @@
 /* The Nix database (var/nix/db/db.sqlite), read-only: which paths are
  * valid, and the closure of store paths over Refs.  The file is the
  * user's: its schema is not trusted, each query has a wall-time limit,
- * paths read from it are validated.  Errors follow lib/nix_error.h. */
+ * paths read from it are validated.  Errors follow lib/nix_error.h.
+ * Opening and lookups: nix_db.c; closures: nix_db_closure.c. */
 #ifndef SPANK_NIX_DB_H
 #define SPANK_NIX_DB_H
 
@@ -20,7 +21,11 @@ struct db {
 	sqlite3 *h;
 	const char *name;       /* for errors */
 	struct timespec deadline;
+	size_t scan_min;        /* db_closure reads all of Refs from this many
+				 * paths on (DB_SCAN_MIN; SIZE_MAX never) */
 };
+
+#define DB_SCAN_MIN 256
 
 /* Open db_path (absolute; a path the caller guarantees is safe to open,
  * e.g. /proc/self/fd/N/...) read-only as "file:<db_path>?immutable=1&mode=ro",

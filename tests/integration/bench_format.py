@@ -75,6 +75,9 @@ def fake_raw():
     for i in range(7):
         for m, b in (("bare", 60), ("plain", 70), ("c100", 72), ("c1000", 80), ("c5000", 120)):
             cv.append(f"{i} first {m} {r(b)}")
+            cv.append(f"{i} sfirst {m} {r(b + 120)}")
+            if m != "bare":
+                cv.append(f"{i} built {m} {r(b - 60)}")
             cv += [f"{i} later {m} {r(55)}" for _ in range(5)]
         cv += [f"{i} floor bind {r(40)}", f"{i} floor mkdirbind {r(60)}"]
     return run, tpn, cv
@@ -95,7 +98,7 @@ run_raw, tpn_raw, cv_raw = fake_raw()
 tpn_md = write("tpn.md", [run("python3", f"{bench}/tasks_table.py", write("tpn.raw", tpn_raw), "1", "16", "64")])
 printed = (run("python3", f"{bench}/table.py", write("run.raw", run_raw), "6", "5", "5", "5", tpn_md)
            + "\n" + run("python3", f"{bench}/closure_table.py", write("cv.raw", cv_raw), "7", "5",
-                        "100 1000 5000"))
+                        "100 1000 5000", "0.1"))
 # bench/shared-fs: both ways its image column can be measured.
 for mode in ("plugin", "hand"):
     sf = [f"meta files 20000 reads 5000 size_kib 109988 image_kib 22824 image {mode}",
