@@ -30,17 +30,16 @@ teardown() {
 # them) of the last run, sorted.
 nix_lines() { grep -o 'nix: .*' <<<"$output" | grep -v '^nix: warning:' | sort || true; }
 
-# same_error_each_task N CMD...: CMD as the user, with -n1 and then with
-# -nN on one node: it fails both times, with one nix: line per task, and
-# the N tasks' lines are the lone task's.
+# same_error_each_task N CMD: CMD (srun's options TASKS) as the user, with
+# -n1 and then with -nN on one node: it fails both times, with one nix:
+# line per task, and the N tasks' lines are the lone task's.
 same_error_each_task() {
-  local n=$1 alone many
-  shift
-  run_as_user bash -c "$* -N1 -n1"
+  local n=$1 cmd=$2 alone many
+  run_as_user bash -c "${cmd/TASKS/-N1 -n1}"
   assert_failure
   alone=$(nix_lines)
   [ "$(wc -l <<<"$alone")" -eq 1 ] || { echo "alone: $output" >&2; return 1; }
-  run_as_user bash -c "$* -N1 -n$n --overcommit"
+  run_as_user bash -c "${cmd/TASKS/-N1 -n$n --overcommit}"
   assert_failure
   many=$(nix_lines)
   [ "$(wc -l <<<"$many")" -eq "$n" ] || { echo "$n tasks: $output" >&2; return 1; }
@@ -49,29 +48,23 @@ same_error_each_task() {
 }
 
 @test "a store missing on the node: every task fails with the lone task's line" {
-  same_error_each_task 4 "srun --nix-store='~/.nixc-tasks-missing' true"
+  same_error_each_task 4 "srun TASKS --nix-store='~/.nixc-tasks-missing' true"
   assert_output_contains "nix: --nix-store=~/.nixc-tasks-missing: "
 }
 
 @test "a closure path the store does not have: every task fails with the lone task's line" {
-  same_error_each_task 4 "srun --nix-store='~/nix' --nix-closure=/nix/store/00000000000000000000000000000000-nixc-none true"
+  same_error_each_task 4 "srun TASKS --nix-store='~/nix' --nix-closure=/nix/store/00000000000000000000000000000000-nixc-none true"
 }
 
 @test "a missing profile, with and without --nix-closure: every task fails with the lone task's line" {
-  same_error_each_task 4 "srun --nix-store='~/nix' --nix-profile='~/.nixc-tasks-no-profile' true"
-  assert_output_contains "nix: --nix-profile=$NIXC_HOME/.nixc-tasks-no-profile: "
-  same_error_each_task 3 "srun --nix-store='~/nix' --nix-closure='$NIX_HELLO' --nix-profile='~/.nixc-tasks-no-profile' true"
+  same_error_each_task 4 "srun TASKS --nix-store='~/nix' --nix-profile='~/.nixc-tasks-no-profile' true"
+  assert_output_contains "nix: --nix-profile: $NIXC_HOME/.nixc-tasks-no-profile: No such file or directory in the job's view"
+  same_error_each_task 3 "srun TASKS --nix-store='~/nix' --nix-closure='$NIX_HELLO' --nix-profile='~/.nixc-tasks-no-profile' true"
 }
 
 @test "a hidden working directory: every task fails with the lone task's line" {
-  same_error_each_task 4 "cd '$NIXC_HOME/nixc-tasks-hidden/sub' && srun --nix-store='~/nix' --nix-hide='$NIXC_HOME/nixc-tasks-hidden' true"
+  same_error_each_task 4 "cd '$NIXC_HOME/nixc-tasks-hidden/sub' && srun TASKS --nix-store='~/nix' --nix-hide='$NIXC_HOME/nixc-tasks-hidden' true"
   assert_output_contains "nix: --nix-hide: the working directory $NIXC_HOME/nixc-tasks-hidden/sub is in the hidden"
-}
-
-@test "--nix-writable in a two-node allocation: every task of a one-node step fails with the lone task's line" {
-  [ "$(nodes | wc -l)" -ge 2 ] || { echo "needs two nodes" >&2; return 1; }
-  same_error_each_task 4 "salloc -N2 srun --nix-store='~/nix' --nix-writable true"
-  assert_output_contains "nix: --nix-writable: a writable store is for one-node jobs"
 }
 
 @test "every task gets the view, the profile on PATH and the hidden paths; none with --nix-store=none" {
