@@ -108,6 +108,16 @@ bool nix_request_needs_store(const struct nix_request *req, char *opt, size_t op
 	return true;
 }
 
+bool nix_request_asks_nothing(const struct nix_config *cfg, const struct nix_request *req)
+{
+	const char *store = req->store_given ? req->store : cfg->default_store;
+	char opt[8];
+
+	if (req->error[0] || (req->store_given && !is_none(store)))
+		return false;
+	return (!store[0] || is_none(store)) && !nix_request_needs_store(req, opt, sizeof(opt));
+}
+
 /* Options that only make sense with a store: refused when given here,
  * dropped when inherited (a job's bare step, --nix-store=none). */
 static int no_store(const struct nix_request *req, struct nix_err *err)

@@ -83,6 +83,11 @@ int nix_request_resolve(const struct nix_config *cfg,
  * dropped silently. The site's hide= does not count. */
 bool nix_request_needs_store(const struct nix_request *req, char *opt, size_t optlen);
 
+/* Does the request ask for nothing: no store (none given, or none, and no
+ * site default) and no option that needs one? nix_request_resolve then
+ * returns 0 without looking at the user: the step's tasks skip it. */
+bool nix_request_asks_nothing(const struct nix_config *cfg, const struct nix_request *req);
+
 /* Is dir (normalized, absolute) one of the comma-separated hide paths or
  * below one? Then out gets that path: a step started there cannot return
  * to its working directory in the view. */

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -17,9 +18,9 @@
 
 #include "nix_clock.h"
 
+/* A message: its kind, then the texts, each ending in a NUL. */
 #define MSG_VIEW  'V' /* with the user and mount namespace fds */
-#define MSG_NONE  'N' /* no view for this step */
-#define MSG_ERROR 'E' /* followed by the reason */
+#define MSG_NONE  'N' /* no view for this task */
 
 int nix_share_open(struct nix_share *share, struct nix_err *err)
 {
@@ -55,10 +56,10 @@ static int wait_for(int fd, short events, int64_t deadline_ms)
 	}
 }
 
-static int send_one(int sock, const char *text, const int *fds, int nfds)
+static int send_one(int sock, const char *msg_text, size_t len, const int *fds, int nfds)
 {
 	char control[CMSG_SPACE(2 * sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
+	struct iovec iov = { .iov_base = (void *)msg_text, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (nfds > 0) {
@@ -79,32 +80,64 @@ static int send_one(int sock, const char *text, const int *fds, int nfds)
 	return 0;
 }
 
-int nix_share_send(const struct nix_share *share, int copies, const struct nix_ns *ns,
-		   const char *error, int64_t deadline_ms, struct nix_err *err)
+/* The room a message with these texts takes at most: its kind, then each
+ * text with its terminating NUL. */
+static size_t message_max(const struct nix_share_text *texts, int ntexts)
 {
-	char text[NIX_ERR_MAX + 2];
-	int fds[2], nfds = 0;
+	size_t size = 1;
 
-	if (error) {
-		snprintf(text, sizeof(text), "%c%s", MSG_ERROR, error);
-	} else if (ns && ns->mnt_fd >= 0) {
-		snprintf(text, sizeof(text), "%c", MSG_VIEW);
+	for (int i = 0; i < ntexts; i++)
+		size += texts[i].size;
+	return size;
+}
+
+/* kind, then the texts one after the other, each with its NUL. */
+static size_t put_message(char *out, char kind, const struct nix_share_text *texts, int ntexts)
+{
+	size_t o = 1;
+
+	out[0] = kind;
+	for (int i = 0; i < ntexts; i++) {
+		size_t len = strnlen(texts[i].buf, texts[i].size - 1);
+
+		memcpy(out + o, texts[i].buf, len);
+		out[o + len] = '\0';
+		o += len + 1;
+	}
+	return o;
+}
+
+int nix_share_send(const struct nix_share *share, int copies, const struct nix_ns *ns,
+		   const struct nix_share_text *texts, int ntexts, int64_t deadline_ms,
+		   struct nix_err *err)
+{
+	char *text = malloc(message_max(texts, ntexts));
+	int fds[2], nfds = 0, rc = 0;
+	size_t len;
+
+	if (!text)
+		return nix_err_errno(err, ENOMEM, "cannot pass the view to the step's other tasks");
+	if (ns && ns->mnt_fd >= 0) {
 		fds[0] = ns->user_fd;
 		fds[1] = ns->mnt_fd;
 		nfds = 2;
-	} else {
-		snprintf(text, sizeof(text), "%c", MSG_NONE);
 	}
-	for (int i = 0; i < copies; i++) {
+	len = put_message(text, nfds ? MSG_VIEW : MSG_NONE, texts, ntexts);
+	for (int i = 0; i < copies && rc == 0; i++) {
 		/* a full socket drains as the siblings read */
-		while (send_one(share->fd[0], text, fds, nfds) < 0) {
-			if (errno != EAGAIN && errno != ENOBUFS)
-				return nix_err_errno(err, errno, "cannot pass the view to the step's other tasks");
-			if (wait_for(share->fd[0], POLLOUT, deadline_ms) < 0)
-				return nix_err_set(err, "the step's other tasks did not take the view in time");
+		while (send_one(share->fd[0], text, len, fds, nfds) < 0) {
+			if (errno != EAGAIN && errno != ENOBUFS) {
+				rc = nix_err_errno(err, errno, "cannot pass the view to the step's other tasks");
+				break;
+			}
+			if (wait_for(share->fd[0], POLLOUT, deadline_ms) < 0) {
+				rc = nix_err_set(err, "the step's other tasks did not take the view in time");
+				break;
+			}
 		}
 	}
-	return 0;
+	free(text);
+	return rc;
 }
 
 /* fd is a namespace of this type (nsfs: no ioctl reaches another driver). */
@@ -140,48 +173,89 @@ static int check_view(int *fds, int nfds, uid_t uid, struct nix_ns *ns,
 	return 1;
 }
 
-int nix_share_receive(const struct nix_share *share, uid_t uid, int64_t deadline_ms,
-		      struct nix_ns *ns, struct nix_err *err)
+/* The texts after the kind, each within its size; false when the message
+ * holds fewer, more, or longer ones. */
+static bool take_texts(const char *msg_text, size_t len, const struct nix_share_text *texts,
+		       int ntexts)
 {
-	char text[NIX_ERR_MAX + 2], control[CMSG_SPACE(4 * sizeof(int))];
-	struct iovec iov = { .iov_base = text, .iov_len = sizeof(text) - 1 };
+	size_t o = 1;
+
+	for (int i = 0; i < ntexts; i++) {
+		const char *end = memchr(msg_text + o, '\0', len - o);
+		size_t n;
+
+		if (!end || (n = (size_t)(end - (msg_text + o))) >= texts[i].size)
+			return false;
+		memcpy(texts[i].buf, msg_text + o, n + 1);
+		o += n + 1;
+	}
+	return o == len;
+}
+
+/* Wait for one message; its fds (up to 4) in fds. Returns its length. */
+static ssize_t receive_one(int sock, char *buf, size_t size, int64_t deadline_ms, int *fds,
+			   int *nfds, struct nix_err *err)
+{
+	char control[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = control, .msg_controllen = sizeof(control),
 	};
-	int fds[4], nfds = 0, rc;
 	ssize_t n;
 
-	*ns = (struct nix_ns)NIX_NS_INIT;
 	for (;;) {
-		if (wait_for(share->fd[1], POLLIN, deadline_ms) < 0)
+		if (wait_for(sock, POLLIN, deadline_ms) < 0)
 			return nix_err_set(err, "the step's first task did not pass its view in time");
-		n = recvmsg(share->fd[1], &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (n > 0)
 			break;
 		if (n == 0 || (errno != EINTR && errno != EAGAIN))
 			return nix_err_errno(err, n == 0 ? EPIPE : errno, "cannot read the step's view");
 	}
-	text[n] = '\0';
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
-		for (int i = 0; i < k && nfds < 4; i++)
-			memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		for (int i = 0; i < k && *nfds < 4; i++)
+			memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 	}
-	if (text[0] == MSG_VIEW)
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		return 0; /* more than task 0 ever sends: refused by the caller */
+	return n;
+}
+
+int nix_share_receive(const struct nix_share *share, uid_t uid, int64_t deadline_ms,
+		      struct nix_ns *ns, const struct nix_share_text *texts, int ntexts,
+		      struct nix_err *err)
+{
+	size_t size = message_max(texts, ntexts);
+	char *text = malloc(size);
+	int fds[4], nfds = 0, rc;
+	ssize_t n;
+
+	*ns = (struct nix_ns)NIX_NS_INIT;
+	if (!text)
+		return nix_err_errno(err, ENOMEM, "cannot read the step's view");
+	n = receive_one(share->fd[1], text, size, deadline_ms, fds, &nfds, err);
+	if (n < 0)
+		rc = -1;
+	else if (n == 0 || !take_texts(text, (size_t)n, texts, ntexts))
+		rc = nix_err_set(err, "the step's first task sent something else than a view");
+	else if (text[0] == MSG_VIEW)
 		rc = check_view(fds, nfds, uid, ns, err);
 	else if (text[0] == MSG_NONE && nfds == 0)
 		rc = 0;
-	else if (text[0] == MSG_ERROR && nfds == 0)
-		rc = nix_err_set(err, "%s", text + 1);
 	else
 		rc = nix_err_set(err, "the step's first task sent something else than a view");
-	if (rc < 0)
+	free(text);
+	if (rc < 0) {
 		for (int i = 0; i < nfds; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
+		for (int i = 0; i < ntexts; i++)
+			texts[i].buf[0] = '\0';
+	}
 	return rc;
 }

@@ -5,7 +5,8 @@
  * job's private /tmp and /dev/shm) and single-threaded (so the helper can
  * be forked and namespaces joined). There we find or build the view; the
  * first task of the first step on a node builds it, under a lock, and every
- * other task and step finds it pinned. task_init, as the user, joins it.
+ * later step finds it pinned; a step's other tasks take it (or the error)
+ * from its first task. task_init, as the user, joins it.
  * Errors wait for task_init: reported there they fail the task with the
  * message on its stderr, while a failed user_init would drain a batch
  * job's node and leave srun's exit code at 0 (Slurm bug 7573). */
@@ -32,20 +33,23 @@ static void task_fail(const char *fmt, const char *msg)
 	snprintf(nix_plugin.task_error, sizeof(nix_plugin.task_error), fmt, msg);
 }
 
-static int get_job_user(spank_t sp, struct nix_job_user *u)
+/* The job's ids and size, from Slurm; only the tasks that resolve the
+ * request look the user up in passwd (nix_job_user_find_passwd). */
+static int get_job_ids(spank_t sp, struct nix_job_user *out)
 {
-	memset(u, 0, sizeof(*u));
-	if (spank_get_item(sp, S_JOB_UID, &u->uid) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_GID, &u->gid) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_ID, &u->jobid) != ESPANK_SUCCESS)
+	struct nix_job_user u = { .jobid = 0 };
+
+	if (spank_get_item(sp, S_JOB_UID, &u.uid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_GID, &u.gid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_ID, &u.jobid) != ESPANK_SUCCESS)
 		return -1;
-	if (spank_get_item(sp, S_JOB_SUPPLEMENTARY_GIDS, &u->groups, &u->ngroups) != ESPANK_SUCCESS) {
-		u->groups = NULL;
-		u->ngroups = 0;
+	if (spank_get_item(sp, S_JOB_SUPPLEMENTARY_GIDS, &u.groups, &u.ngroups) != ESPANK_SUCCESS) {
+		u.groups = NULL;
+		u.ngroups = 0;
 	}
-	if (spank_get_item(sp, S_JOB_NNODES, &u->nnodes) != ESPANK_SUCCESS)
-		u->nnodes = 1;
-	nix_job_user_find_passwd(u);
+	if (spank_get_item(sp, S_JOB_NNODES, &u.nnodes) != ESPANK_SUCCESS)
+		u.nnodes = 1;
+	*out = u;
 	return 0;
 }
 
@@ -63,33 +67,69 @@ static uint32_t job_nnodes(spank_t sp, uint32_t step_nnodes)
 	return nix_job_nnodes(value, step_nnodes);
 }
 
-/* The view, for this task: local task 0 acquires it (reused, or built)
- * and passes it to the step's other tasks, which wait for it rather than
- * each taking the job's lock and opening the pin in turn. */
-static int acquire_step_view(spank_t sp, struct nix_job *job, const struct nix_view *view,
-			     struct nix_err *err)
+/* Who finds a task's view. A step's tasks share the sockets that
+ * nix_step_begin made: local task 0 finds it (reused, or built) and
+ * passes it, with its outcome, to the others, which wait for it rather
+ * than each looking up the user, resolving the request, taking the job's
+ * lock and opening the pin in turn. Without the sockets, or alone, a task
+ * finds it itself. */
+enum task_role { TASK_ALONE, TASK_FIRST, TASK_SIBLING };
+
+static enum task_role task_role(spank_t sp, int *siblings)
 {
 	uint32_t ntasks = 1;
-	int taskid = 0, rc;
+	int taskid = 0;
 
-	if (spank_get_item(sp, S_JOB_LOCAL_TASK_COUNT, &ntasks) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_TASK_ID, &taskid) != ESPANK_SUCCESS)
-		ntasks = 1;
-	if (ntasks < 2 || nix_plugin.share.fd[0] < 0)
-		return nix_job_container_acquire_view(job, view, &nix_plugin.ns, err);
-	if (taskid != 0) {
-		/* task 0's own budget, and the time to reap a stuck helper */
-		rc = nix_share_receive(&nix_plugin.share, job->ids->uid,
-				       job->deadline_ms + 3000, &nix_plugin.ns, err);
-		return rc < 0 ? -1 : 0;
+	if (nix_plugin.share.fd[0] < 0 ||
+	    spank_get_item(sp, S_JOB_LOCAL_TASK_COUNT, &ntasks) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_TASK_ID, &taskid) != ESPANK_SUCCESS || ntasks < 2)
+		return TASK_ALONE;
+	*siblings = (int)ntasks - 1;
+	return taskid == 0 ? TASK_FIRST : TASK_SIBLING;
+}
+
+/* What task 0 found, as its siblings take it: with the view's fds, every
+ * outcome their task_init needs (the error or warning line to print, the
+ * profiles for PATH, the store to lock). All as the user, or in messages. */
+static const struct nix_share_text task_outcome[] = {
+	{ nix_plugin.task_error, sizeof(nix_plugin.task_error) },
+	{ nix_plugin.task_warning, sizeof(nix_plugin.task_warning) },
+	{ nix_plugin.profile, sizeof(nix_plugin.profile) },
+	{ nix_plugin.writer, sizeof(nix_plugin.writer) },
+	{ nix_plugin.mountpoint, sizeof(nix_plugin.mountpoint) },
+	{ nix_plugin.hide, sizeof(nix_plugin.hide) },
+};
+#define TASK_OUTCOME_N ((int)(sizeof(task_outcome) / sizeof(task_outcome[0])))
+
+/* Task 0's own budget, and the time to reap a stuck helper. */
+#define SHARE_GRACE_MS 3000
+
+static void pass_outcome_to_siblings(int siblings, int64_t deadline_ms)
+{
+	struct nix_err err;
+	const struct nix_ns *ns = nix_plugin.task_error[0] ? NULL : &nix_plugin.ns;
+
+	if (nix_share_send(&nix_plugin.share, siblings, ns, task_outcome, TASK_OUTCOME_N,
+			   deadline_ms + SHARE_GRACE_MS, &err) < 0)
+		slurm_error("nix: %s", err.msg);
+}
+
+static int take_first_tasks_outcome(uid_t uid, int64_t deadline_ms, struct nix_err *err)
+{
+	return nix_share_receive(&nix_plugin.share, uid, deadline_ms + SHARE_GRACE_MS,
+				 &nix_plugin.ns, task_outcome, TASK_OUTCOME_N, err);
+}
+
+/* The view, reused or built; a sibling that task 0 never told (it died,
+ * or missed the deadline) has that as its reason. */
+static int acquire_view(struct nix_job *job, const struct nix_view *view,
+			const struct nix_err *untold, struct nix_err *err)
+{
+	if (untold) {
+		*err = *untold;
+		return -1;
 	}
-	rc = nix_job_container_acquire_view(job, view, &nix_plugin.ns, err);
-	struct nix_err send_err;
-
-	if (nix_share_send(&nix_plugin.share, (int)ntasks - 1, &nix_plugin.ns,
-			   rc < 0 ? err->msg : NULL, job->deadline_ms + 3000, &send_err) < 0)
-		slurm_error("nix: %s", send_err.msg);
-	return rc;
+	return nix_job_container_acquire_view(job, view, &nix_plugin.ns, err);
 }
 
 /* slurmstepd, before it forks the tasks: the pair of sockets they share. */
@@ -180,64 +220,55 @@ static int join_as_root(struct nix_err *err)
 	return 0;
 }
 
-static int prepare_task(spank_t sp, struct nix_job_user *u_out, char *node, size_t nodelen)
+/* The view is to be had within the site's create_timeout. */
+static int64_t view_deadline(int64_t started_ms)
 {
-	int64_t started_ms = nix_clock_ms();
-	struct nix_job_user u;
+	return started_ms + 1000LL * nix_plugin.cfg.create_timeout_s;
+}
+
+/* This task's view, found or built, or the reason it has none in
+ * nix_plugin.task_error (or .task_warning). untold: see acquire_view. */
+static void find_view(spank_t sp, const struct nix_job_user *u, const char *node,
+		      int64_t started_ms, const struct nix_err *untold)
+{
 	struct nix_view view;
 	struct nix_err err;
 	struct stat st;
 	struct nix_task_job tj;
 	int rc;
 
-	if (!nix_plugin.config_ok) {
-		if (nix_plugin.options_used)
-			task_fail("spank-nix is disabled on this cluster: %s",
-				  nix_plugin.config_error);
-		return 0;
-	}
-	if (get_job_user(sp, &u) < 0) {
-		task_fail("%s", "cannot read the job's user from Slurm");
-		return 0;
-	}
-	*u_out = u;
-	if (nix_node_name(node, nodelen) < 0) {
-		task_fail("%s", "this node's name (SLURMD_NODENAME of slurmstepd) is not a plain name");
-		return 0;
-	}
 	rc = nix_request_resolve(&nix_plugin.cfg, &nix_plugin.req,
-				 u.home[0] ? u.home : NULL, u.name[0] ? u.name : NULL,
+				 u->home[0] ? u->home : NULL, u->name[0] ? u->name : NULL,
 				 &view, &err);
 	if (rc < 0) {
 		task_fail("%s", err.msg);
-		return 0;
+		return;
 	}
 	if (rc == 0)
-		return 0;
+		return;
 	/* The site's default store applies to those who have one. */
 	bool is_default = !nix_plugin.req.store_given;
 
 	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT) {
 		default_store_unusable(&view, "does not exist", false);
-		return 0;
+		return;
 	}
 	/* The batch script is the user's glue to Slurm (#!/bin/bash, srun,
 	 * scontrol): its step keeps the host's directories, and --nix-hide (or
 	 * the site's hide=) applies to the srun steps it launches. */
 	if (is_batch_step(sp))
 		view.hide[0] = '\0';
-	if (view.writable && job_nnodes(sp, u.nnodes) > 1) {
+	if (view.writable && job_nnodes(sp, u->nnodes) > 1) {
 		task_fail("%s", "--nix-writable: a writable store is for one-node jobs (its database must not be shared)");
-		return 0;
+		return;
 	}
 
 	if (view.writable)
 		snprintf(nix_plugin.writer, sizeof(nix_plugin.writer), "job %u on node %s",
-			 u.jobid, node);
+			 u->jobid, node);
 	snprintf(nix_plugin.mountpoint, sizeof(nix_plugin.mountpoint), "%s", view.mountpoint);
 	snprintf(nix_plugin.hide, sizeof(nix_plugin.hide), "%s", view.hide);
-	nix_task_job_init(&tj, &nix_plugin.cfg, node, &u,
-			  started_ms + 1000LL * nix_plugin.cfg.create_timeout_s);
+	nix_task_job_init(&tj, &nix_plugin.cfg, node, u, view_deadline(started_ms));
 
 	/* A profile reaches its store path through /nix/var, which a closure
 	 * view does not show: that store path joins the closure (read as the
@@ -247,24 +278,62 @@ static int prepare_task(spank_t sp, struct nix_job_user *u_out, char *node, size
 			default_store_unusable(&view, err.msg, true);
 		else
 			task_fail("%s", err.msg);
-		return 0;
+		return;
 	}
 	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
 	/* Only --nix-hide needs them: spare every other task reading slurm.conf. */
 	if (view.hide[0])
 		nix_task_job_keep_slurm_paths(&tj, &nix_plugin);
-	if (acquire_step_view(sp, &tj.job, &view, &err) < 0) {
+	if (acquire_view(&tj.job, &view, untold, &err) < 0) {
 		if (is_default)
 			default_store_unusable(&view, err.msg, true);
 		else
 			task_fail("%s", err.msg);
-		return 0;
+		return;
 	}
 	if (tj.userns_refused)
 		log_userns_fallback(node, tj.userns_refused);
 	if (tj.built)
-		log_view_built(&u, node, &view, tj.npaths, nix_clock_ms() - started_ms);
-	if (nix_plugin.ns.no_userns && join_as_root(&err) < 0)
+		log_view_built(u, node, &view, tj.npaths, nix_clock_ms() - started_ms);
+}
+
+static int prepare_task(spank_t sp, struct nix_job_user *u, char *node, size_t nodelen)
+{
+	int64_t started_ms = nix_clock_ms();
+	int64_t deadline_ms = view_deadline(started_ms);
+	struct nix_err err, *untold = NULL;
+	enum task_role role;
+	int siblings = 0;
+
+	if (!nix_plugin.config_ok) {
+		if (nix_plugin.options_used)
+			task_fail("spank-nix is disabled on this cluster: %s",
+				  nix_plugin.config_error);
+		return 0;
+	}
+	if (get_job_ids(sp, u) < 0) {
+		task_fail("%s", "cannot read the job's user from Slurm");
+		return 0;
+	}
+	if (nix_node_name(node, nodelen) < 0) {
+		nix_job_user_find_passwd(u); /* the admin's line names the user */
+		task_fail("%s", "this node's name (SLURMD_NODENAME of slurmstepd) is not a plain name");
+		return 0;
+	}
+	if (nix_request_asks_nothing(&nix_plugin.cfg, &nix_plugin.req))
+		return 0;
+	/* A sibling takes what task 0 found. One that task 0 never told
+	 * finds out itself, to say why as task 0 would have. */
+	role = task_role(sp, &siblings);
+	if (role == TASK_SIBLING && take_first_tasks_outcome(u->uid, deadline_ms, &err) < 0)
+		untold = &err;
+	if (role != TASK_SIBLING || untold) {
+		nix_job_user_find_passwd(u);
+		find_view(sp, u, node, started_ms, untold);
+	}
+	if (role == TASK_FIRST)
+		pass_outcome_to_siblings(siblings, deadline_ms);
+	if (!nix_plugin.task_error[0] && nix_plugin.ns.no_userns && join_as_root(&err) < 0)
 		task_fail("%s", err.msg);
 	return 0;
 }

@@ -405,6 +405,60 @@ START_TEST(request_closure_expands_like_store)
 }
 END_TEST
 
+/* The step's tasks skip the request when it asks for nothing: that must
+ * be only when resolving it gives no view and no error, over every
+ * combination of the options (given, inherited, none) and the default. */
+START_TEST(request_that_asks_nothing_resolves_to_no_view)
+{
+	static const char *defaults[] = { "", "none", "/site/nix" };
+	static const char *stores[] = { NULL, "", "none", "~/nix" };
+	static const char *values[] = { NULL, "none", "~/p" };
+	static const enum nix_opt opts[] = { NIX_OPT_CLOSURE, NIX_OPT_PROFILE, NIX_OPT_HIDE };
+	struct nix_config cfg;
+	struct nix_view v;
+	struct nix_err err;
+	int nothing = 0;
+
+	nix_config_defaults(&cfg);
+	for (int c = 0; c < 3 * 4 * 3 * 3 * 2 * 2; c++) {
+		struct nix_request req = { 0 };
+		int k = c;
+
+		snprintf(cfg.default_store, sizeof(cfg.default_store), "%s", defaults[k % 3]);
+		k /= 3;
+		if (stores[k % 4])
+			nix_request_set(&req, NIX_OPT_STORE, stores[k % 4], false);
+		k /= 4;
+		const char *value = values[k % 3];
+		enum nix_opt opt = opts[(k / 3) % 3];
+
+		k /= 9;
+		if (value)
+			nix_request_set(&req, opt, value, k % 2);
+		if (k / 2)
+			nix_request_set(&req, NIX_OPT_WRITABLE, "", false);
+		if (!nix_request_asks_nothing(&cfg, &req))
+			continue;
+		nothing++;
+		ck_assert_msg(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err) == 0,
+			      "case %d: %s", c, err.msg);
+	}
+	ck_assert_int_ge(nothing, 12);
+	/* nothing at all; --nix-store=none; a value refused as too long is not */
+	struct nix_request req = { 0 };
+	static char huge[NIX_ARG_MAX + 2];
+
+	cfg.default_store[0] = '\0';
+	ck_assert(nix_request_asks_nothing(&cfg, &req));
+	nix_request_set(&req, NIX_OPT_STORE, "none", false);
+	ck_assert(nix_request_asks_nothing(&cfg, &req));
+	memset(huge, 'h', sizeof(huge) - 1);
+	nix_request_set(&req, NIX_OPT_HIDE, huge, false);
+	ck_assert(!nix_request_asks_nothing(&cfg, &req));
+	ck_assert_int_eq(nix_request_resolve(&cfg, &req, "/home/ann", "ann", &v, &err), -1);
+}
+END_TEST
+
 START_TEST(hide_covers_the_working_directory)
 {
 	char out[PATH_MAX] = "";
@@ -477,6 +531,7 @@ int main(void)
 	tcase_add_test(tc, hide_covers_the_working_directory);
 	tcase_add_test(tc, request_resolves_to_view);
 	tcase_add_test(tc, request_default_store_and_none);
+	tcase_add_test(tc, request_that_asks_nothing_resolves_to_no_view);
 	tcase_add_test(tc, request_site_limits);
 	tcase_add_test(tc, request_site_store_read_only_for_anyone);
 	tcase_add_test(tc, request_hide_and_closure);

@@ -66,6 +66,25 @@ static int64_t soon(void)
 	return nix_clock_ms() + 5000;
 }
 
+/* The texts a task passes with the view: an error line and a long one. */
+static char error_text[64], long_text[70000];
+static const struct nix_share_text texts[] = {
+	{ error_text, sizeof(error_text) },
+	{ long_text, sizeof(long_text) },
+};
+
+static int send_view(struct nix_share *share, int copies, const struct nix_ns *ns,
+		     struct nix_err *err)
+{
+	return nix_share_send(share, copies, ns, texts, 2, soon(), err);
+}
+
+static int receive_view(struct nix_share *share, uid_t uid, struct nix_ns *ns,
+			struct nix_err *err)
+{
+	return nix_share_receive(share, uid, soon(), ns, texts, 2, err);
+}
+
 START_TEST(siblings_get_task_0s_view)
 {
 	struct nix_share share = NIX_SHARE_INIT;
@@ -74,9 +93,9 @@ START_TEST(siblings_get_task_0s_view)
 	pid_t holder = namespaces_of(USER_ID, &ns);
 
 	ck_assert_int_eq(nix_share_open(&share, &err), 0);
-	ck_assert_int_eq(nix_share_send(&share, 3, &ns, NULL, soon(), &err), 0);
+	ck_assert_int_eq(send_view(&share, 3, &ns, &err), 0);
 	for (int i = 0; i < 3; i++) {
-		ck_assert_msg(nix_share_receive(&share, USER_ID, soon(), &got[i], &err) == 1, "%s", err.msg);
+		ck_assert_msg(receive_view(&share, USER_ID, &got[i], &err) == 1, "%s", err.msg);
 		ck_assert_int_eq(ino(got[i].mnt_fd), ino(ns.mnt_fd));
 		ck_assert_int_eq(ino(got[i].user_fd), ino(ns.user_fd));
 		ck_assert(fcntl(got[i].mnt_fd, F_GETFD) & FD_CLOEXEC);
@@ -88,18 +107,72 @@ START_TEST(siblings_get_task_0s_view)
 }
 END_TEST
 
-START_TEST(siblings_get_task_0s_error_or_nothing)
+START_TEST(siblings_get_task_0s_texts_with_or_without_a_view)
 {
 	struct nix_share share = NIX_SHARE_INIT;
+	struct nix_ns ns, got;
+	struct nix_err err;
+	pid_t holder = namespaces_of(USER_ID, &ns);
+
+	ck_assert_int_eq(nix_share_open(&share, &err), 0);
+	snprintf(error_text, sizeof(error_text), "--nix-store=x: does not exist");
+	long_text[0] = '\0';
+	ck_assert_int_eq(send_view(&share, 1, NULL, &err), 0);
+	strcpy(error_text, "stale");
+	ck_assert_int_eq(receive_view(&share, USER_ID, &got, &err), 0);
+	ck_assert_int_eq(got.mnt_fd, -1);
+	ck_assert_str_eq(error_text, "--nix-store=x: does not exist");
+	ck_assert_str_eq(long_text, "");
+	/* a profile list near its limit, with the view */
+	error_text[0] = '\0';
+	memset(long_text, 'p', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	ck_assert_int_eq(send_view(&share, 2, &ns, &err), 0);
+	for (int i = 0; i < 2; i++) {
+		memset(long_text, 0, sizeof(long_text));
+		strcpy(error_text, "stale");
+		ck_assert_msg(receive_view(&share, USER_ID, &got, &err) == 1, "%s", err.msg);
+		ck_assert_str_eq(error_text, "");
+		ck_assert_uint_eq(strlen(long_text), sizeof(long_text) - 1);
+		nix_ns_close(&got);
+	}
+	nix_ns_close(&ns);
+	nix_share_close(&share);
+	stop(holder);
+}
+END_TEST
+
+/* A message that does not hold exactly the texts, each within its size,
+ * is refused, and leaves the sibling's texts empty. */
+START_TEST(a_sibling_refuses_texts_it_has_no_room_for)
+{
+	struct nix_share share = NIX_SHARE_INIT;
+	static char big[sizeof(error_text) * 2];
+	const struct nix_share_text longer[] = {
+		{ big, sizeof(big) }, { long_text, sizeof(long_text) },
+	};
 	struct nix_ns got;
 	struct nix_err err;
 
 	ck_assert_int_eq(nix_share_open(&share, &err), 0);
-	ck_assert_int_eq(nix_share_send(&share, 1, NULL, "--nix-store=x: does not exist", soon(), &err), 0);
-	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, &err), -1);
-	ck_assert_str_eq(err.msg, "--nix-store=x: does not exist");
-	ck_assert_int_eq(nix_share_send(&share, 1, NULL, NULL, soon(), &err), 0);
-	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, &err), 0);
+	memset(big, 'e', sizeof(big) - 1);
+	long_text[0] = '\0';
+	ck_assert_int_eq(nix_share_send(&share, 1, NULL, longer, 2, soon(), &err), 0);
+	strcpy(error_text, "stale");
+	ck_assert_int_eq(receive_view(&share, USER_ID, &got, &err), -1);
+	ck_assert_msg(strstr(err.msg, "something else than a view"), "%s", err.msg);
+	ck_assert_str_eq(error_text, "");
+	/* one text too many (a short one, then one longer than the whole
+	 * room: cut by the socket), then one too few */
+	ck_assert_int_eq(nix_share_send(&share, 1, NULL, texts, 2, soon(), &err), 0);
+	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, texts, 1, &err), -1);
+	memset(long_text, 'p', 1000);
+	long_text[1000] = '\0';
+	ck_assert_int_eq(nix_share_send(&share, 1, NULL, texts, 2, soon(), &err), 0);
+	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, texts, 1, &err), -1);
+	ck_assert_msg(strstr(err.msg, "something else than a view"), "%s", err.msg);
+	ck_assert_int_eq(nix_share_send(&share, 1, NULL, texts, 1, soon(), &err), 0);
+	ck_assert_int_eq(receive_view(&share, USER_ID, &got, &err), -1);
 	ck_assert_int_eq(got.mnt_fd, -1);
 	nix_share_close(&share);
 }
@@ -115,15 +188,15 @@ START_TEST(a_sibling_refuses_what_is_not_the_users_view)
 
 	ck_assert_int_eq(nix_share_open(&share, &err), 0);
 	/* another user's namespaces */
-	ck_assert_int_eq(nix_share_send(&share, 1, &mine, NULL, soon(), &err), 0);
-	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, &err), -1);
+	ck_assert_int_eq(send_view(&share, 1, &mine, &err), 0);
+	ck_assert_int_eq(receive_view(&share, USER_ID, &got, &err), -1);
 	ck_assert_msg(strstr(err.msg, "not the job user's"), "%s", err.msg);
 	/* not namespaces at all: no ioctl may reach them */
 	ck_assert_int_eq(pipe(p), 0);
 	pipe_ns.user_fd = p[0];
 	pipe_ns.mnt_fd = p[1];
-	ck_assert_int_eq(nix_share_send(&share, 1, &pipe_ns, NULL, soon(), &err), 0);
-	ck_assert_int_eq(nix_share_receive(&share, 4242, soon(), &got, &err), -1);
+	ck_assert_int_eq(send_view(&share, 1, &pipe_ns, &err), 0);
+	ck_assert_int_eq(receive_view(&share, 4242, &got, &err), -1);
 	ck_assert_msg(strstr(err.msg, "something else than a view"), "%s", err.msg);
 	close(p[0]);
 	close(p[1]);
@@ -133,8 +206,8 @@ START_TEST(a_sibling_refuses_what_is_not_the_users_view)
 
 	mixed.user_fd = a.user_fd;
 	mixed.mnt_fd = b.mnt_fd;
-	ck_assert_int_eq(nix_share_send(&share, 1, &mixed, NULL, soon(), &err), 0);
-	ck_assert_int_eq(nix_share_receive(&share, USER_ID, soon(), &got, &err), -1);
+	ck_assert_int_eq(send_view(&share, 1, &mixed, &err), 0);
+	ck_assert_int_eq(receive_view(&share, USER_ID, &got, &err), -1);
 	nix_ns_close(&a);
 	nix_ns_close(&b);
 	nix_ns_close(&mine);
@@ -153,7 +226,7 @@ START_TEST(a_sibling_waits_no_longer_than_its_deadline)
 	int64_t t0 = nix_clock_ms();
 
 	ck_assert_int_eq(nix_share_open(&share, &err), 0);
-	ck_assert_int_eq(nix_share_receive(&share, USER_ID, t0 + 200, &got, &err), -1);
+	ck_assert_int_eq(nix_share_receive(&share, USER_ID, t0 + 200, &got, texts, 2, &err), -1);
 	ck_assert_msg(strstr(err.msg, "in time"), "%s", err.msg);
 	ck_assert_int_lt(nix_clock_ms() - t0, 2000);
 	nix_share_close(&share);
@@ -167,7 +240,8 @@ int main(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, siblings_get_task_0s_view);
-	tcase_add_test(tc, siblings_get_task_0s_error_or_nothing);
+	tcase_add_test(tc, siblings_get_task_0s_texts_with_or_without_a_view);
+	tcase_add_test(tc, a_sibling_refuses_texts_it_has_no_room_for);
 	tcase_add_test(tc, a_sibling_refuses_what_is_not_the_users_view);
 	tcase_add_test(tc, a_sibling_waits_no_longer_than_its_deadline);
 	suite_add_tcase(s, tc);
