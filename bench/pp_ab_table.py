@@ -20,7 +20,7 @@ for line in open(raw):
             pp.setdefault(f[1], {}).setdefault(int(f[2]), {})[int(f[4])] = float(f[3])
         except ValueError:
             pass  # timeout / BAD: no number for that round
-labels = [c for c in ("bare", "bare2", "nix", "wrap") if c in pp and c != base]
+labels = [c for c in ("bare", "bare2", "nix", "nix2", "wrap") if c in pp and c != base]
 
 
 def fmt(q, d):
