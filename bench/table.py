@@ -133,7 +133,10 @@ for s in sizes:
     label = size_label(s)
     p(f"| {label} | {be or cell(b.values())} | {ne or cell(n.values())} | {cell(rn, 3, True)} "
       f"| {we or cell(w.values())} | {'-' if we else cell(ratios(w, b), 3)} |")
-p("")
+p("\nAll rounds in one allocation of the node (its first --nix-store step creates the view), "
+  "each column a step of its own, the order rotating (and reversed every other round); "
+  "each size timed 3 times per "
+  "step and the fastest kept (`pingpong -r 3`), as others can only slow a run down.\n")
 worst = min(verdicts, key=lambda sv: quart(sv[1])[0]) if verdicts else None
 vs = [verdict(r, 0.97, higher_is_better=True) for _, r in verdicts]
 overall = ("NOT MEASURED" if not vs else "NOT MET" if "NOT MET" in vs
