@@ -14,6 +14,13 @@ int64_t far_deadline(void)
 	return nix_clock_ms() + 30000;
 }
 
+struct nix_job test_job(struct nix_config *cfg, const char *node, uint32_t jobid,
+			const struct nix_ids *ids)
+{
+	return (struct nix_job){ .cfg = cfg, .node = node, .jobid = jobid, .ids = ids,
+				 .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+}
+
 char top[64];
 char store_dir[128];
 char state_dir[128];

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "nix_config.h"
+#include "nix_job.h"
 #include "nix_request.h"
 
 #define USER_ID 65534 /* nobody */
@@ -29,6 +30,12 @@ void fresh_user_store(void);
 void sh(const char *fmt, const char *arg);
 
 int64_t far_deadline(void);
+
+/* A job jobid of the user ids on node, views copied from the caller's own
+ * mount namespace, with far_deadline(); callers set the outputs they read.
+ * cfg may be filled in after (not const: it is not read here). */
+struct nix_job test_job(struct nix_config *cfg, const char *node, uint32_t jobid,
+			const struct nix_ids *ids);
 
 void plain_view(struct nix_config *cfg, struct nix_view *v);
 

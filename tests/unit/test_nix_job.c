@@ -97,10 +97,9 @@ START_TEST(never_builds_the_view_in_the_initial_user_namespace)
 	gid_t groups[] = { USER_ID };
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
 	int refused = -1;
-	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 51, .ids = &ids,
-			       .base_mntns_fd = -1, .deadline_ms = far_deadline(),
-			       .userns_refused = &refused };
+	struct nix_job job = test_job(&cfg, "node1", 51, &ids);
 
+	job.userns_refused = &refused;
 	view_of_test_store(&cfg, &v, NIX_USERNS_NEVER);
 	ck_assert_msg(nix_job_acquire_view(&job, &v, &ns1, &err) == 0, "%s", err.msg);
 	ck_assert(ns1.no_userns);
@@ -139,8 +138,7 @@ START_TEST(never_looks_paths_up_with_the_users_rights)
 	struct nix_ns ns;
 	struct nix_err err;
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
-	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 54, .ids = &ids,
-			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+	struct nix_job job = test_job(&cfg, "node1", 54, &ids);
 
 	sh("mkdir -p %s/private/secret && chmod 700 %s/private", top);
 	view_of_test_store(&cfg, &v, NIX_USERNS_NEVER);
@@ -165,10 +163,9 @@ static int build_where_userns_are_refused(enum nix_userns_mode mode, uint32_t jo
 		struct nix_err err;
 		struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
 		int refused = 0;
-		struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = jobid, .ids = &ids,
-				       .base_mntns_fd = -1, .deadline_ms = far_deadline(),
-				       .userns_refused = &refused };
+		struct nix_job job = test_job(&cfg, "node1", jobid, &ids);
 
+		job.userns_refused = &refused;
 		if (deny_user_namespaces() < 0)
 			_exit(20);
 		view_of_test_store(&cfg, &v, mode);

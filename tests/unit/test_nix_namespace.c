@@ -74,8 +74,7 @@ START_TEST(view_is_built_pinned_reused_and_removed)
 	struct nix_err err;
 	gid_t groups[] = { USER_ID };
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
-	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 42, .ids = &ids,
-			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+	struct nix_job job = test_job(&cfg, "node1", 42, &ids);
 	char pin[PATH_MAX + 32];
 
 	nix_config_defaults(&cfg);
@@ -207,8 +206,7 @@ START_TEST(helper_is_beyond_the_users_reach)
 	}
 	close(pipefd[1]);
 	for (uint32_t job = 100; job < 400; job++) {
-		struct nix_job j = { .cfg = &cfg, .node = "node1", .jobid = job, .ids = &ids,
-				     .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+		struct nix_job j = test_job(&cfg, "node1", job, &ids);
 		int status;
 
 		ck_assert_msg(nix_job_acquire_view(&j, &v, &ns, &err) == 0, "%s", err.msg);
@@ -343,8 +341,7 @@ START_TEST(groups_cannot_be_dropped_in_the_job_namespace)
 	struct nix_err err;
 	gid_t groups[] = { USER_GROUP };
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
-	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 44, .ids = &ids,
-			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+	struct nix_job job = test_job(&cfg, "node1", 44, &ids);
 
 	plain_view(&cfg, &v);
 	ck_assert_msg(nix_job_acquire_view(&job, &v, &ns, &err) == 0, "%s", err.msg);

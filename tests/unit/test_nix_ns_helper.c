@@ -33,8 +33,7 @@ START_TEST(user_errors_come_back_from_the_helper)
 	struct nix_ns ns;
 	struct nix_err err;
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
-	struct nix_job job = { .cfg = &cfg, .node = "node1", .jobid = 43, .ids = &ids,
-			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+	struct nix_job job = test_job(&cfg, "node1", 43, &ids);
 
 	nix_config_defaults(&cfg);
 	strcpy(cfg.state_dir, state_dir);
@@ -114,8 +113,7 @@ START_TEST(views_pin_whatever_cpu_made_the_node_namespace)
 		run_on_cpu(!newer);
 		plain_view(&cfg, &v);
 		for (uint32_t job = 900; job < 910; job++) {
-			struct nix_job j = { .cfg = &cfg, .node = "node1", .jobid = job, .ids = &ids,
-					     .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+			struct nix_job j = test_job(&cfg, "node1", job, &ids);
 
 			if (nix_job_acquire_view(&j, &v, &ns, &err) < 0) {
 				fprintf(stderr, "job %u: %s\n", job, err.msg);

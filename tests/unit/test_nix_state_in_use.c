@@ -83,8 +83,7 @@ START_TEST(a_views_pin_holds_its_mount_and_user_namespace)
 	struct nix_ns ns;
 	struct nix_err err;
 	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID };
-	struct nix_job job = { .cfg = &cfg, .node = "node6", .jobid = 61, .ids = &ids,
-			       .base_mntns_fd = -1, .deadline_ms = far_deadline() };
+	struct nix_job job = test_job(&cfg, "node6", 61, &ids);
 	struct ino_set pinned = { 0 };
 	char dir[256];
 
