@@ -171,17 +171,30 @@ require_cluster() {
 }
 
 # Some asserts (bats-assert is not packaged in Debian 12).
+# show_output: $output on stderr. A long one (MPI's verbose logs) starts
+# with its last lines: the reason is usually there, and CI reports keep
+# only the head of a failure.
+show_output() {
+  local n
+  n=$(printf '%s\n' "$output" | wc -l)
+  if [ "$n" -gt 40 ]; then
+    echo "[the last 20 of $n lines first]" >&2
+    printf '%s\n' "$output" | tail -n 20 >&2
+    echo "[all $n lines]" >&2
+  fi
+  printf '%s\n' "$output" >&2
+}
 assert_success() {
   if [ "$status" -ne 0 ]; then
     echo "expected success, got status $status; output:" >&2
-    printf '%s\n' "$output" >&2
+    show_output
     return 1
   fi
 }
 assert_failure() {
   if [ "$status" -eq 0 ]; then
     echo "expected failure, got status 0; output:" >&2
-    printf '%s\n' "$output" >&2
+    show_output
     return 1
   fi
 }
@@ -189,14 +202,14 @@ assert_failure() {
 assert_output_contains() {
   if [[ "$output" != *"$1"* ]]; then
     echo "output does not contain '$1':" >&2
-    printf '%s\n' "$output" >&2
+    show_output
     return 1
   fi
 }
 assert_output_not_contains() {
   if [[ "$output" == *"$1"* ]]; then
     echo "output contains '$1':" >&2
-    printf '%s\n' "$output" >&2
+    show_output
     return 1
   fi
 }
