@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,6 +50,41 @@ static int wait_for(int fd, short events, int64_t deadline_ms)
 		if (left == 0)
 			return -1;
 		r = poll(&p, 1, left);
+		if (r > 0)
+			return 0;
+		if (r == 0 || errno != EINTR)
+			return -1;
+	}
+}
+
+/* A step's siblings all wait on one socket for task 0's copies. poll()
+ * would wake every waiter for each copy (and all but one then find none:
+ * 64 tasks, some 2,000 wake-ups); an exclusive epoll wait wakes one. */
+static int exclusive_waiter(int sock)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, sock, &ev) < 0) {
+		close(ep);
+		return -1;
+	}
+	return ep;
+}
+
+/* Wait until sock is readable: through ep if there is one, else poll(). */
+static int wait_readable(int ep, int sock, int64_t deadline_ms)
+{
+	struct epoll_event ev;
+
+	if (ep < 0)
+		return wait_for(sock, POLLIN, deadline_ms);
+	for (;;) {
+		int left = nix_ms_left(deadline_ms), r;
+
+		if (left == 0)
+			return -1;
+		r = epoll_wait(ep, &ev, 1, left);
 		if (r > 0)
 			return 0;
 		if (r == 0 || errno != EINTR)
@@ -193,6 +229,33 @@ static bool take_texts(const char *msg_text, size_t len, const struct nix_share_
 }
 
 /* Wait for one message; its fds (up to 4) in fds. Returns its length. */
+/* recvmsg, waiting while there is nothing: the bytes read, or -1 with
+ * errno (ETIMEDOUT at the deadline). */
+static ssize_t receive_waiting(int sock, struct msghdr *msg, int64_t deadline_ms)
+{
+	int ep = -1, saved;
+	bool waited = false;
+	ssize_t n;
+
+	for (;;) {
+		n = recvmsg(sock, msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		if (n >= 0 || (errno != EINTR && errno != EAGAIN))
+			break;
+		if (!waited)
+			ep = exclusive_waiter(sock); /* not before: task 0 may have sent */
+		waited = true;
+		if (wait_readable(ep, sock, deadline_ms) < 0) {
+			errno = ETIMEDOUT;
+			break;
+		}
+	}
+	saved = errno;
+	if (ep >= 0)
+		close(ep);
+	errno = saved;
+	return n;
+}
+
 static ssize_t receive_one(int sock, char *buf, size_t size, int64_t deadline_ms, int *fds,
 			   int *nfds, struct nix_err *err)
 {
@@ -202,17 +265,12 @@ static ssize_t receive_one(int sock, char *buf, size_t size, int64_t deadline_ms
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = control, .msg_controllen = sizeof(control),
 	};
-	ssize_t n;
+	ssize_t n = receive_waiting(sock, &msg, deadline_ms);
 
-	for (;;) {
-		if (wait_for(sock, POLLIN, deadline_ms) < 0)
-			return nix_err_set(err, "the step's first task did not pass its view in time");
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-		if (n > 0)
-			break;
-		if (n == 0 || (errno != EINTR && errno != EAGAIN))
-			return nix_err_errno(err, n == 0 ? EPIPE : errno, "cannot read the step's view");
-	}
+	if (n < 0 && errno == ETIMEDOUT)
+		return nix_err_set(err, "the step's first task did not pass its view in time");
+	if (n <= 0)
+		return nix_err_errno(err, n == 0 ? EPIPE : errno, "cannot read the step's view");
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,6 +234,63 @@ START_TEST(a_sibling_waits_no_longer_than_its_deadline)
 }
 END_TEST
 
+/* The siblings of a 64-task step wait on one socket. Each copy task 0
+ * sends must wake one of them, not all: with poll() every copy woke every
+ * waiter (a step's siblings then slept some N^2 / 4 times in all). */
+#define WAITERS 32
+
+static long sleeps_receiving(struct nix_share *share)
+{
+	struct rusage a, b;
+	struct nix_ns got;
+	struct nix_err err;
+	int rc;
+
+	getrusage(RUSAGE_SELF, &a);
+	rc = receive_view(share, USER_ID, &got, &err);
+	getrusage(RUSAGE_SELF, &b);
+	return rc == 1 ? b.ru_nvcsw - a.ru_nvcsw : -1;
+}
+
+START_TEST(each_copy_wakes_one_waiting_sibling)
+{
+	struct nix_share share = NIX_SHARE_INIT;
+	struct nix_ns ns;
+	struct nix_err err;
+	pid_t holder = namespaces_of(USER_ID, &ns), pids[WAITERS];
+	long total = 0, got;
+	int p[2];
+
+	ck_assert_int_eq(nix_share_open(&share, &err), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	for (int i = 0; i < WAITERS; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			got = sleeps_receiving(&share);
+			_exit(write(p[1], &got, sizeof(got)) == sizeof(got) ? 0 : 1);
+		}
+	}
+	close(p[1]);
+	usleep(300 * 1000); /* they wait (one still starting only lowers the count) */
+	for (int i = 0; i < WAITERS; i++) { /* one at a time: each finds them waiting */
+		ck_assert_int_eq(send_view(&share, 1, &ns, &err), 0);
+		usleep(2000);
+	}
+	for (int i = 0; i < WAITERS; i++) {
+		ck_assert_int_eq(read(p[0], &got, sizeof(got)), sizeof(got));
+		ck_assert_int_ge(got, 0);
+		total += got;
+	}
+	for (int i = 0; i < WAITERS; i++)
+		waitpid(pids[i], NULL, 0);
+	ck_assert_msg(total <= 2 * WAITERS, "%d siblings slept %ld times waiting", WAITERS, total);
+	close(p[0]);
+	nix_ns_close(&ns);
+	nix_share_close(&share);
+	stop(holder);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("nix_share");
@@ -244,6 +302,7 @@ int main(void)
 	tcase_add_test(tc, a_sibling_refuses_texts_it_has_no_room_for);
 	tcase_add_test(tc, a_sibling_refuses_what_is_not_the_users_view);
 	tcase_add_test(tc, a_sibling_waits_no_longer_than_its_deadline);
+	tcase_add_test(tc, each_copy_wakes_one_waiting_sibling);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
