@@ -46,6 +46,28 @@ static int job_userns(const struct nix_job_dir *jd, uid_t uid, bool *no_userns)
 	return fd;
 }
 
+int nix_job_find_view(const struct nix_job *job, const struct nix_view *view,
+		      struct nix_ns *ns, struct nix_err *err)
+{
+	struct nix_job_dir jd = NIX_JOB_DIR_INIT;
+	char key[17], pin[PATH_MAX + 32], desc[PATH_MAX + 32];
+	char line[NIX_VIEW_DESC_MAX];
+	int len = nix_view_describe(view, line, sizeof(line));
+
+	*ns = (struct nix_ns)NIX_NS_INIT;
+	if (len < 0)
+		return 0; /* nix_job_acquire_view says why */
+	if (nix_state_job_path(job->cfg->state_dir, job->node, job->jobid, jd.path,
+			       sizeof(jd.path), err) < 0)
+		return -1;
+	nix_view_key(view, key);
+	nix_state_file(&jd, key, ".mnt", pin, sizeof(pin));
+	nix_state_file(&jd, key, ".view", desc, sizeof(desc));
+	if (!nix_state_view_matches(desc, line, len))
+		return 0;
+	return nix_ns_open_pin(pin, job->ids->uid, ns, err);
+}
+
 int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 			 struct nix_ns *ns, struct nix_err *err)
 {

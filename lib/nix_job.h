@@ -40,4 +40,12 @@ struct nix_job {
 int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 			 struct nix_ns *ns, struct nix_err *err);
 
+/* The view's namespaces if this job has them pinned on this node already:
+ * 1 with ns open, 0 if not (or not finished: a step building it holds the
+ * job's lock, and writes the view's description last), -1 with err (one
+ * not the job user's). Read-only and without the job's lock: nothing is
+ * made or waited for. Root, any number of threads. */
+int nix_job_find_view(const struct nix_job *job, const struct nix_view *view,
+		      struct nix_ns *ns, struct nix_err *err);
+
 #endif

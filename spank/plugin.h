@@ -6,6 +6,7 @@
 
 #include <slurm/spank.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "nix_config.h"
 #include "nix_namespace.h"
@@ -20,6 +21,8 @@ struct plugin {
 	bool options_used;
 	char env_error[NIX_ERR_MAX];    /* a bad SLURM_NIX_* variable */
 	/* slurmstepd, per task: */
+	pid_t stepd_pid;                /* slurmstepd's own (init), not a clone's */
+	bool view_from_stepd;           /* found pinned before the fork, for all */
 	struct nix_share share;         /* the step's tasks pass the view */
 	struct nix_ns ns;               /* the view to join, if any */
 	bool joined_as_root;            /* a view without a user namespace, joined */

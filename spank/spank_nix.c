@@ -14,13 +14,15 @@
  *     init            register the options (their values arrive next)
  *     init_post_opt   pick the options up from the environment when the
  *                     batch step was started with --export=NONE
- *     user_init       before the tasks are forked: the sockets through
- *                     which the step's first task passes the view to the
- *                     others
+ *     user_init       before the tasks are forked: the job's namespace
+ *                     for this view, if pinned on this node already, for
+ *                     every task to inherit; else the sockets through which
+ *                     the step's first task passes the view to the others
  *     task_init_privileged   as root, inside any job_container namespace:
- *                     the step's first task finds the job's pinned
- *                     namespace for this view on this node, or builds and
- *                     pins it (one per job per node), and passes it on
+ *                     unless slurmstepd found it, the step's first task
+ *                     finds the job's pinned namespace for this view on
+ *                     this node, or builds and pins it (one per job per
+ *                     node), and passes it on
  *     task_init       as the user: join it and put --nix-profile on PATH;
  *                     an error is reported here so that it fails the
  *                     task, never the node
@@ -29,6 +31,7 @@
  *     job_epilog      unpin and remove everything made for the job
  */
 #include <slurm/spank.h>
+#include <unistd.h>
 
 #include "nix_clock.h"
 #include "plugin.h"
@@ -43,9 +46,11 @@ struct plugin nix_plugin = {
 int slurm_spank_init(spank_t sp, int ac, char **av)
 {
 	switch (spank_context()) {
+	case S_CTX_REMOTE:
+		nix_plugin.stepd_pid = getpid();
+		/* fall through */
 	case S_CTX_LOCAL:
 	case S_CTX_ALLOCATOR:
-	case S_CTX_REMOTE:
 		nix_plugin_configure(ac, av);
 		if (spank_context() == S_CTX_LOCAL)
 			nix_options_from_user_env(true); /* srun: before its options */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "job_container.h"
@@ -132,19 +133,6 @@ static int acquire_view(struct nix_job *job, const struct nix_view *view,
 	return nix_job_container_acquire_view(job, view, &nix_plugin.ns, err);
 }
 
-/* slurmstepd, before it forks the tasks: the pair of sockets they share. */
-int nix_step_begin(spank_t sp)
-{
-	struct nix_err err;
-
-	(void)sp;
-	if (spank_context() != S_CTX_REMOTE || !nix_plugin.config_ok)
-		return 0;
-	if (nix_share_open(&nix_plugin.share, &err) < 0)
-		slurm_info("nix: %s: each task finds the view itself", err.msg);
-	return 0;
-}
-
 #ifndef SLURM_BATCH_SCRIPT
 #define SLURM_BATCH_SCRIPT 0xfffffffbU /* slurm/slurm.h, the same 22.05 to 26.05 */
 #endif
@@ -228,46 +216,65 @@ static int64_t view_deadline(int64_t started_ms)
 
 /* This task's view, found or built, or the reason it has none in
  * nix_plugin.task_error (or .task_warning). untold: see acquire_view. */
-static void find_view(spank_t sp, const struct nix_job_user *u, const char *node,
-		      int64_t started_ms, const struct nix_err *untold)
+/* The view the step's tasks get: 1; 0 when they get none (*no_default:
+ * the site's default store, which does not exist); -1 with err. */
+static int resolve_view(spank_t sp, const struct nix_job_user *u, struct nix_view *view,
+			bool *no_default, struct nix_err *err)
 {
-	struct nix_view view;
-	struct nix_err err;
 	struct stat st;
-	struct nix_task_job tj;
 	int rc;
 
+	*no_default = false;
 	rc = nix_request_resolve(&nix_plugin.cfg, &nix_plugin.req,
 				 u->home[0] ? u->home : NULL, u->name[0] ? u->name : NULL,
-				 &view, &err);
-	if (rc < 0) {
-		task_fail("%s", err.msg);
-		return;
-	}
-	if (rc == 0)
-		return;
+				 view, err);
+	if (rc <= 0)
+		return rc;
 	/* The site's default store applies to those who have one. */
-	bool is_default = !nix_plugin.req.store_given;
-
-	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT) {
-		default_store_unusable(&view, "does not exist", false);
-		return;
+	if (!nix_plugin.req.store_given && lstat(view->store, &st) < 0 && errno == ENOENT) {
+		*no_default = true;
+		return 0;
 	}
 	/* The batch script is the user's glue to Slurm (#!/bin/bash, srun,
 	 * scontrol): its step keeps the host's directories, and --nix-hide (or
 	 * the site's hide=) applies to the srun steps it launches. */
 	if (is_batch_step(sp))
-		view.hide[0] = '\0';
-	if (view.writable && job_nnodes(sp, u->nnodes) > 1) {
-		task_fail("%s", "--nix-writable: a writable store is for one-node jobs (its database must not be shared)");
-		return;
-	}
+		view->hide[0] = '\0';
+	if (view->writable && job_nnodes(sp, u->nnodes) > 1)
+		return nix_err_set(err, "--nix-writable: a writable store is for one-node jobs "
+				   "(its database must not be shared)");
+	return 1;
+}
 
-	if (view.writable)
+/* What task_init needs of the view besides its fds. */
+static void keep_view_outcome(const struct nix_view *view, const struct nix_job_user *u,
+			      const char *node)
+{
+	if (view->writable)
 		snprintf(nix_plugin.writer, sizeof(nix_plugin.writer), "job %u on node %s",
 			 u->jobid, node);
-	snprintf(nix_plugin.mountpoint, sizeof(nix_plugin.mountpoint), "%s", view.mountpoint);
-	snprintf(nix_plugin.hide, sizeof(nix_plugin.hide), "%s", view.hide);
+	snprintf(nix_plugin.mountpoint, sizeof(nix_plugin.mountpoint), "%s", view->mountpoint);
+	snprintf(nix_plugin.hide, sizeof(nix_plugin.hide), "%s", view->hide);
+	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view->profile);
+}
+
+static void find_view(spank_t sp, const struct nix_job_user *u, const char *node,
+		      int64_t started_ms, const struct nix_err *untold)
+{
+	struct nix_view view;
+	struct nix_err err;
+	struct nix_task_job tj;
+	bool no_default;
+	int rc = resolve_view(sp, u, &view, &no_default, &err);
+
+	if (rc < 0)
+		task_fail("%s", err.msg);
+	else if (no_default)
+		default_store_unusable(&view, "does not exist", false);
+	if (rc <= 0)
+		return;
+	bool is_default = !nix_plugin.req.store_given;
+
 	nix_task_job_init(&tj, &nix_plugin.cfg, node, u, view_deadline(started_ms));
 
 	/* A profile reaches its store path through /nix/var, which a closure
@@ -280,7 +287,7 @@ static void find_view(spank_t sp, const struct nix_job_user *u, const char *node
 			task_fail("%s", err.msg);
 		return;
 	}
-	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view.profile);
+	keep_view_outcome(&view, u, node);
 	/* Only --nix-hide needs them: spare every other task reading slurm.conf. */
 	if (view.hide[0])
 		nix_task_job_keep_slurm_paths(&tj, &nix_plugin);
@@ -297,7 +304,81 @@ static void find_view(spank_t sp, const struct nix_job_user *u, const char *node
 		log_view_built(u, node, &view, tj.npaths, nix_clock_ms() - started_ms);
 }
 
-static int prepare_task(spank_t sp, struct nix_job_user *u, char *node, size_t nodelen)
+/* Root for this thread alone (slurmstepd's others stay the user's): the
+ * real and saved uid are still root's in user_init. */
+static int thread_euid(uid_t uid)
+{
+	return syscall(SYS_setresuid, -1, uid, -1) == 0 ? 0 : -1;
+}
+
+/* In slurmstepd (user_init: many threads, as the user): the view the step
+ * asks for if this job has it pinned on this node, for all its tasks. The
+ * request is resolved and the user's paths looked at as the user, as the
+ * tasks would; only the state directory (root's) is read as root. Whatever
+ * this does not settle (a view to build, a profile to resolve, an error to
+ * report) is left to the tasks, which say why. */
+static bool find_pinned_view(spank_t sp)
+{
+	struct nix_job_user u = { .jobid = 0 };
+	struct nix_view view;
+	struct nix_task_job tj;
+	struct nix_err err;
+	char node[256];
+	bool no_default;
+	uint32_t step;
+	int rc;
+
+	/* SlurmdParameters=contain_spank runs user_init in a clone of
+	 * slurmstepd that shares its memory, not its fds */
+	if (getpid() != nix_plugin.stepd_pid)
+		return false;
+	if (get_job_ids(sp, &u) < 0 || nix_node_name(node, sizeof(node)) < 0 ||
+	    nix_request_asks_nothing(&nix_plugin.cfg, &nix_plugin.req))
+		return false;
+	nix_job_user_find_passwd(&u);
+	if (resolve_view(sp, &u, &view, &no_default, &err) != 1 ||
+	    (view.closure[0] && view.profile[0]))
+		return false;
+	nix_task_job_init(&tj, &nix_plugin.cfg, node, &u, view_deadline(nix_clock_ms()));
+	if (thread_euid(0) < 0)
+		return false;
+	rc = nix_job_find_view(&tj.job, &view, &nix_plugin.ns, &err);
+	if (thread_euid(u.uid) < 0) {
+		slurm_error("nix: cannot return to uid %u after reading the job's state", (unsigned)u.uid);
+		nix_ns_close(&nix_plugin.ns);
+		return false;
+	}
+	if (rc != 1)
+		return false;
+	keep_view_outcome(&view, &u, node);
+	nix_plugin.view_from_stepd = true;
+	if (spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS)
+		step = 0;
+	slurm_debug("nix: step %u.%u: the view, pinned, found before the tasks were forked",
+		    u.jobid, step);
+	return true;
+}
+
+/* slurmstepd, before it forks the tasks: a view of the job already pinned
+ * on this node for what the step asks is found once, here, and the tasks
+ * inherit its fds; otherwise the pair of sockets through which the step's
+ * first task passes the view it finds or builds to the others. */
+int nix_step_begin(spank_t sp)
+{
+	struct nix_err err;
+
+	if (spank_context() != S_CTX_REMOTE || !nix_plugin.config_ok)
+		return 0;
+	if (find_pinned_view(sp))
+		return 0;
+	if (nix_share_open(&nix_plugin.share, &err) < 0)
+		slurm_info("nix: %s: each task finds the view itself", err.msg);
+	return 0;
+}
+
+/* The task's view, from task 0, or found or built here; why not in
+ * nix_plugin.task_error. */
+static void find_task_view(spank_t sp, struct nix_job_user *u, char *node, size_t nodelen)
 {
 	int64_t started_ms = nix_clock_ms();
 	int64_t deadline_ms = view_deadline(started_ms);
@@ -309,19 +390,19 @@ static int prepare_task(spank_t sp, struct nix_job_user *u, char *node, size_t n
 		if (nix_plugin.options_used)
 			task_fail("spank-nix is disabled on this cluster: %s",
 				  nix_plugin.config_error);
-		return 0;
+		return;
 	}
 	if (get_job_ids(sp, u) < 0) {
 		task_fail("%s", "cannot read the job's user from Slurm");
-		return 0;
+		return;
 	}
 	if (nix_node_name(node, nodelen) < 0) {
 		nix_job_user_find_passwd(u); /* the admin's line names the user */
 		task_fail("%s", "this node's name (SLURMD_NODENAME of slurmstepd) is not a plain name");
-		return 0;
+		return;
 	}
 	if (nix_request_asks_nothing(&nix_plugin.cfg, &nix_plugin.req))
-		return 0;
+		return;
 	/* A sibling takes what task 0 found. One that task 0 never told
 	 * finds out itself, to say why as task 0 would have. */
 	role = task_role(sp, &siblings);
@@ -333,9 +414,16 @@ static int prepare_task(spank_t sp, struct nix_job_user *u, char *node, size_t n
 	}
 	if (role == TASK_FIRST)
 		pass_outcome_to_siblings(siblings, deadline_ms);
+}
+
+static void prepare_task(spank_t sp, struct nix_job_user *u, char *node, size_t nodelen)
+{
+	struct nix_err err;
+
+	if (!nix_plugin.view_from_stepd) /* else slurmstepd found it for every task */
+		find_task_view(sp, u, node, nodelen);
 	if (!nix_plugin.task_error[0] && nix_plugin.ns.no_userns && join_as_root(&err) < 0)
 		task_fail("%s", err.msg);
-	return 0;
 }
 
 int nix_task_prepare(spank_t sp)
@@ -353,6 +441,10 @@ int nix_task_prepare(spank_t sp)
 	 * fine), once per node and step, naming the job and the user. */
 	spank_get_item(sp, S_TASK_ID, &local_id);
 	if (nix_plugin.task_error[0] && local_id == 0) {
+		if (nix_plugin.view_from_stepd && get_job_ids(sp, &u) == 0) {
+			nix_node_name(node, sizeof(node));
+			nix_job_user_find_passwd(&u);
+		}
 		nix_escape(u.name, name, sizeof(name));
 		slurm_info("nix: job %u user %s node %s: refused: %s", u.jobid,
 			   name[0] ? name : "?", node, nix_plugin.task_error);

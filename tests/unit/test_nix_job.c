@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -201,6 +202,58 @@ START_TEST(always_fails_where_the_kernel_refuses)
 }
 END_TEST
 
+/* slurmstepd's look before it forks the tasks: a finished view of this job
+ * on this node, the user's, for this very request; nothing else, and
+ * nothing made. */
+START_TEST(find_view_finds_only_a_finished_view_of_the_user)
+{
+	struct nix_config cfg;
+	struct nix_view v = { 0 }, rw;
+	struct nix_ns built, found;
+	struct nix_err err;
+	gid_t groups[] = { USER_ID };
+	struct nix_ids ids = { .uid = USER_ID, .gid = USER_ID, .groups = groups, .ngroups = 1 };
+	struct nix_ids other_ids = ids;
+	struct nix_job job = test_job(&cfg, "node1", 55, &ids), other;
+	struct nix_job_dir jd = NIX_JOB_DIR_INIT;
+	char key[17], pin[PATH_MAX + 32], desc[PATH_MAX + 32];
+
+	view_of_test_store(&cfg, &v, NIX_USERNS_ALWAYS);
+	ck_assert_int_eq(nix_job_find_view(&job, &v, &found, &err), 0);
+	ck_assert_int_eq(nix_state_job_path(state_dir, "node1", 55, jd.path, sizeof(jd.path), &err), 0);
+	ck_assert_int_eq(access(jd.path, F_OK), -1); /* nothing made */
+
+	ck_assert_msg(nix_job_acquire_view(&job, &v, &built, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(nix_job_find_view(&job, &v, &found, &err), 1);
+	ck_assert_int_eq(ns_ino(found.mnt_fd), ns_ino(built.mnt_fd));
+	ck_assert_int_eq(ns_ino(found.user_fd), ns_ino(built.user_fd));
+	ck_assert(fcntl(found.mnt_fd, F_GETFD) & FD_CLOEXEC);
+	nix_ns_close(&found);
+
+	/* another request of the same job: not built yet */
+	rw = v;
+	rw.writable = true;
+	ck_assert_int_eq(nix_job_find_view(&job, &rw, &found, &err), 0);
+	/* the same job id, another user (a stale directory): refused */
+	other_ids.uid = 4242;
+	other = test_job(&cfg, "node1", 55, &other_ids);
+	ck_assert_int_eq(nix_job_find_view(&other, &v, &found, &err), -1);
+	ck_assert_msg(strstr(err.msg, "belongs to uid 65534"), "%s", err.msg);
+	/* half-built: a pin without its description, or the reverse */
+	nix_view_key(&v, key);
+	nix_state_file(&jd, key, ".mnt", pin, sizeof(pin));
+	nix_state_file(&jd, key, ".view", desc, sizeof(desc));
+	sh("mv %s %s.kept", desc);
+	ck_assert_int_eq(nix_job_find_view(&job, &v, &found, &err), 0);
+	sh("mv %s.kept %s", desc); /* the same argument twice */
+	ck_assert_int_eq(umount2(pin, MNT_DETACH), 0);
+	ck_assert_int_eq(nix_job_find_view(&job, &v, &found, &err), 0);
+
+	nix_ns_close(&built);
+	ck_assert_int_eq(nix_state_remove_job(state_dir, "node1", 55, &err), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("nix_job");
@@ -211,6 +264,7 @@ int main(void)
 	tcase_add_test(tc, never_looks_paths_up_with_the_users_rights);
 	tcase_add_test(tc, auto_falls_back_where_the_kernel_refuses);
 	tcase_add_test(tc, always_fails_where_the_kernel_refuses);
+	tcase_add_test(tc, find_view_finds_only_a_finished_view_of_the_user);
 	tcase_add_unchecked_fixture(tc, make_top, remove_top);
 	tcase_add_unchecked_fixture(tc, user_store_with_setuid_program, NULL);
 	suite_add_tcase(s, tc);
