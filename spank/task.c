@@ -328,10 +328,6 @@ static bool find_pinned_view(spank_t sp)
 	uint32_t step;
 	int rc;
 
-	/* SlurmdParameters=contain_spank runs user_init in a clone of
-	 * slurmstepd that shares its memory, not its fds */
-	if (getpid() != nix_plugin.stepd_pid)
-		return false;
 	if (get_job_ids(sp, &u) < 0 || nix_node_name(node, sizeof(node)) < 0 ||
 	    nix_request_asks_nothing(&nix_plugin.cfg, &nix_plugin.req))
 		return false;
@@ -368,6 +364,11 @@ int nix_step_begin(spank_t sp)
 	struct nix_err err;
 
 	if (spank_context() != S_CTX_REMOTE || !nix_plugin.config_ok)
+		return 0;
+	/* SlurmdParameters=contain_spank (24.05 on) runs user_init in a clone
+	 * of slurmstepd that shares its memory, not its fds: none opened here
+	 * would be the tasks'. Each task then finds the view itself. */
+	if (getpid() != nix_plugin.stepd_pid)
 		return 0;
 	if (find_pinned_view(sp))
 		return 0;
