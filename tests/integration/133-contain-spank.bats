@@ -35,7 +35,7 @@ job_log() { cat "$NIXC_DIR"/log/slurmd-*.log | grep -a "\[$1\." || true; }
     for s in 0 1 2; do
       srun -n4 --nix-store=~/nix sh -c "echo ns \$(readlink /proc/self/ns/user) \$(readlink /proc/self/ns/mnt)"
     done
-    srun -n4 --nix-store=~/nix hello'
+    srun -n4 --nix-store=~/nix '"$NIX_HELLO_BIN"
   assert_success
   job=$(sed -n 's/^job //p' <<<"$output")
   assert_equal "$(grep -c '^ns ' <<<"$output")" 12
