@@ -214,8 +214,6 @@ static int64_t view_deadline(int64_t started_ms)
 	return started_ms + 1000LL * nix_plugin.cfg.create_timeout_s;
 }
 
-/* This task's view, found or built, or the reason it has none in
- * nix_plugin.task_error (or .task_warning). untold: see acquire_view. */
 /* The view the step's tasks get: 1; 0 when they get none (*no_default:
  * the site's default store, which does not exist); -1 with err. */
 static int resolve_view(spank_t sp, const struct nix_job_user *u, struct nix_view *view,
@@ -258,6 +256,8 @@ static void keep_view_outcome(const struct nix_view *view, const struct nix_job_
 	snprintf(nix_plugin.profile, sizeof(nix_plugin.profile), "%s", view->profile);
 }
 
+/* This task's view, found or built, or the reason it has none in
+ * nix_plugin.task_error (or .task_warning). untold: see acquire_view. */
 static void find_view(spank_t sp, const struct nix_job_user *u, const char *node,
 		      int64_t started_ms, const struct nix_err *untold)
 {
@@ -304,11 +304,19 @@ static void find_view(spank_t sp, const struct nix_job_user *u, const char *node
 		log_view_built(u, node, &view, tj.npaths, nix_clock_ms() - started_ms);
 }
 
+/* The raw call changes this thread's ids alone (glibc's changes every
+ * thread's); 32-bit systems have a 16-bit setresuid beside this one. */
+#ifdef SYS_setresuid32
+#define SYS_SETRESUID SYS_setresuid32
+#else
+#define SYS_SETRESUID SYS_setresuid
+#endif
+
 /* Root for this thread alone (slurmstepd's others stay the user's): the
  * real and saved uid are still root's in user_init. */
 static int thread_euid(uid_t uid)
 {
-	return syscall(SYS_setresuid, -1, uid, -1) == 0 ? 0 : -1;
+	return syscall(SYS_SETRESUID, -1, uid, -1) == 0 ? 0 : -1;
 }
 
 /* In slurmstepd (user_init: many threads, as the user): the view the step
