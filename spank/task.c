@@ -214,25 +214,17 @@ static int64_t view_deadline(int64_t started_ms)
 	return started_ms + 1000LL * nix_plugin.cfg.create_timeout_s;
 }
 
-/* The view the step's tasks get: 1; 0 when they get none (*no_default:
- * the site's default store, which does not exist); -1 with err. */
+/* The view the step's tasks ask for, from the request alone (no path is
+ * looked at): 1; 0 when they ask for none; -1 with err. */
 static int resolve_view(spank_t sp, const struct nix_job_user *u, struct nix_view *view,
-			bool *no_default, struct nix_err *err)
+			struct nix_err *err)
 {
-	struct stat st;
-	int rc;
+	int rc = nix_request_resolve(&nix_plugin.cfg, &nix_plugin.req,
+				     u->home[0] ? u->home : NULL, u->name[0] ? u->name : NULL,
+				     view, err);
 
-	*no_default = false;
-	rc = nix_request_resolve(&nix_plugin.cfg, &nix_plugin.req,
-				 u->home[0] ? u->home : NULL, u->name[0] ? u->name : NULL,
-				 view, err);
 	if (rc <= 0)
 		return rc;
-	/* The site's default store applies to those who have one. */
-	if (!nix_plugin.req.store_given && lstat(view->store, &st) < 0 && errno == ENOENT) {
-		*no_default = true;
-		return 0;
-	}
 	/* The batch script is the user's glue to Slurm (#!/bin/bash, srun,
 	 * scontrol): its step keeps the host's directories, and --nix-hide (or
 	 * the site's hide=) applies to the srun steps it launches. */
@@ -264,17 +256,20 @@ static void find_view(spank_t sp, const struct nix_job_user *u, const char *node
 	struct nix_view view;
 	struct nix_err err;
 	struct nix_task_job tj;
-	bool no_default;
-	int rc = resolve_view(sp, u, &view, &no_default, &err);
+	struct stat st;
+	int rc = resolve_view(sp, u, &view, &err);
 
 	if (rc < 0)
 		task_fail("%s", err.msg);
-	else if (no_default)
-		default_store_unusable(&view, "does not exist", false);
 	if (rc <= 0)
 		return;
+	/* The site's default store applies to those who have one. */
 	bool is_default = !nix_plugin.req.store_given;
 
+	if (is_default && lstat(view.store, &st) < 0 && errno == ENOENT) {
+		default_store_unusable(&view, "does not exist", false);
+		return;
+	}
 	nix_task_job_init(&tj, &nix_plugin.cfg, node, u, view_deadline(started_ms));
 
 	/* A profile reaches its store path through /nix/var, which a closure
@@ -320,9 +315,11 @@ static int thread_euid(uid_t uid)
 }
 
 /* In slurmstepd (user_init: many threads, as the user): the view the step
- * asks for if this job has it pinned on this node, for all its tasks. The
- * request is resolved and the user's paths looked at as the user, as the
- * tasks would; only the state directory (root's) is read as root. Whatever
+ * asks for if this job has it pinned on this node, for all its tasks. No
+ * path of the user's is looked at here (one on the user's own FUSE mount
+ * could hold slurmstepd's main thread): the request is resolved from its
+ * strings, and only the state directory (root's) is read, as root. A
+ * default store pinned by this job existed when it was pinned. Whatever
  * this does not settle (a view to build, a profile to resolve, an error to
  * report) is left to the tasks, which say why. */
 static bool find_pinned_view(spank_t sp)
@@ -332,7 +329,6 @@ static bool find_pinned_view(spank_t sp)
 	struct nix_task_job tj;
 	struct nix_err err;
 	char node[256];
-	bool no_default;
 	uint32_t step;
 	int rc;
 
@@ -340,7 +336,7 @@ static bool find_pinned_view(spank_t sp)
 	    nix_request_asks_nothing(&nix_plugin.cfg, &nix_plugin.req))
 		return false;
 	nix_job_user_find_passwd(&u);
-	if (resolve_view(sp, &u, &view, &no_default, &err) != 1 ||
+	if (resolve_view(sp, &u, &view, &err) != 1 ||
 	    (view.closure[0] && view.profile[0]))
 		return false;
 	nix_task_job_init(&tj, &nix_plugin.cfg, node, &u, view_deadline(nix_clock_ms()));
