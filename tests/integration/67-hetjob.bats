@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cluster: NIXC_EXTRA_CONF="SchedulerType=sched/backfill"
+# cluster: NIXC_EXTRA_CONF=$'SchedulerType=sched/backfill\nSchedulerParameters=batch_sched_delay=0,bf_interval=1'
 # issue 11, item 13: heterogeneous jobs (srun A : B, sbatch with "#SBATCH
 # hetjob", salloc A : B). SPANK options belong to the srun/sbatch/salloc
 # process, not to a component: the --nix-* options given anywhere on the
@@ -9,7 +9,7 @@
 # own to slurmstepd (its own job id) with its own nodes: its steps on a node
 # share one namespace, and its epilog removes it. (Slurm schedules
 # heterogeneous jobs only with sched/backfill, hence this file's cluster;
-# its default bf_interval, 30 s, is what a het allocation may wait.)
+# a het allocation may wait a bf_interval: 1 s here, not the default 30.)
 
 load helpers
 load nix_helpers
