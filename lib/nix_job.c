@@ -46,57 +46,74 @@ static int job_userns(const struct nix_job_dir *jd, uid_t uid, bool *no_userns)
 	return fd;
 }
 
+/* A view's files in its job's directory (its pin and its description)
+ * and the description they must hold. */
+struct view_files {
+	char pin[PATH_MAX + 32], desc[PATH_MAX + 32];
+	char line[NIX_VIEW_DESC_MAX];
+	int len; /* < 0: the description is too long */
+};
+
+static void view_files(const struct nix_job_dir *jd, const struct nix_view *view,
+		       struct view_files *f)
+{
+	char key[17];
+
+	nix_view_key(view, key);
+	nix_state_file(jd, key, ".mnt", f->pin, sizeof(f->pin));
+	nix_state_file(jd, key, ".view", f->desc, sizeof(f->desc));
+}
+
+/* The view's namespaces if they are pinned under this very description
+ * (written last when a view is built): 1, 0 if not, -1 with err. */
+static int open_described_pin(const struct view_files *f, uid_t uid, struct nix_ns *ns,
+			      struct nix_err *err)
+{
+	if (!nix_state_view_matches(f->desc, f->line, f->len))
+		return 0;
+	return nix_ns_open_pin(f->pin, uid, ns, err);
+}
+
 int nix_job_find_view(const struct nix_job *job, const struct nix_view *view,
 		      struct nix_ns *ns, struct nix_err *err)
 {
 	struct nix_job_dir jd = NIX_JOB_DIR_INIT;
-	char key[17], pin[PATH_MAX + 32], desc[PATH_MAX + 32];
-	char line[NIX_VIEW_DESC_MAX];
-	int len = nix_view_describe(view, line, sizeof(line));
+	struct view_files f;
 
 	*ns = (struct nix_ns)NIX_NS_INIT;
-	if (len < 0)
+	f.len = nix_view_describe(view, f.line, sizeof(f.line));
+	if (f.len < 0)
 		return 0; /* nix_job_acquire_view says why */
 	if (nix_state_job_path(job->cfg->state_dir, job->node, job->jobid, jd.path,
 			       sizeof(jd.path), err) < 0)
 		return -1;
-	nix_view_key(view, key);
-	nix_state_file(&jd, key, ".mnt", pin, sizeof(pin));
-	nix_state_file(&jd, key, ".view", desc, sizeof(desc));
-	if (!nix_state_view_matches(desc, line, len))
-		return 0;
-	return nix_ns_open_pin(pin, job->ids->uid, ns, err);
+	view_files(&jd, view, &f);
+	return open_described_pin(&f, job->ids->uid, ns, err);
 }
 
 int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 			 struct nix_ns *ns, struct nix_err *err)
 {
 	struct nix_job_dir jd;
-	char key[17], pin[PATH_MAX + 32], desc[PATH_MAX + 32];
-	char line[NIX_VIEW_DESC_MAX];
-	int rc, userns, len;
+	struct view_files f;
+	int rc, userns;
 
-	nix_view_key(view, key);
-	len = nix_view_describe(view, line, sizeof(line));
-	if (len < 0)
+	f.len = nix_view_describe(view, f.line, sizeof(f.line));
+	if (f.len < 0)
 		return nix_err_set(err, "%s: the view's description is too long", view->origin);
 
 	if (nix_state_lock_job(job->cfg->state_dir, job->node, job->jobid,
 			       job->ids->uid, job->deadline_ms, &jd, err) < 0)
 		return -1;
-	nix_state_file(&jd, key, ".mnt", pin, sizeof(pin));
-	nix_state_file(&jd, key, ".view", desc, sizeof(desc));
-
-	if (nix_state_view_matches(desc, line, len)) {
-		rc = nix_ns_open_pin(pin, job->ids->uid, ns, err);
-		if (rc != 0)
-			goto out; /* reused, or an error */
-	}
+	view_files(&jd, view, &f);
+	rc = open_described_pin(&f, job->ids->uid, ns, err);
+	if (rc != 0)
+		goto out; /* reused, or an error */
 	/* Not built yet (or half-built by a creator that was killed). */
-	unlink(desc);
-	while (umount2(pin, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+	unlink(f.desc);
+	while (umount2(f.pin, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 		;
-	unlink(pin);
+	unlink(f.pin);
 	if (nix_state_room_for_view(&jd, job->cfg->max_views, err) < 0) {
 		rc = -1;
 		goto out;
@@ -114,7 +131,7 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		.keep = job->keep,
 		.nkeep = job->nkeep,
 		.deadline_ms = job->deadline_ms,
-		.pin_path = pin,
+		.pin_path = f.pin,
 		.npaths = job->npaths,
 		.gpu_libs = job->cfg->gpu_libs,
 		.gpu_ld_cache = job->cfg->gpu_ld_cache,
@@ -127,13 +144,13 @@ int nix_job_acquire_view(const struct nix_job *job, const struct nix_view *view,
 		close(userns);
 	if (rc < 0)
 		goto out;
-	if (nix_state_write_view(desc, line, len, err) < 0) {
+	if (nix_state_write_view(f.desc, f.line, f.len, err) < 0) {
 		rc = -1;
 		goto out;
 	}
-	rc = nix_ns_open_pin(pin, job->ids->uid, ns, err);
+	rc = nix_ns_open_pin(f.pin, job->ids->uid, ns, err);
 	if (rc == 0)
-		rc = nix_err_set(err, "the namespace pinned at %s vanished", pin);
+		rc = nix_err_set(err, "the namespace pinned at %s vanished", f.pin);
 	if (rc > 0 && job->built)
 		*job->built = true;
 out:

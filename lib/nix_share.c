@@ -228,7 +228,6 @@ static bool take_texts(const char *msg_text, size_t len, const struct nix_share_
 	return o == len;
 }
 
-/* Wait for one message; its fds (up to 4) in fds. Returns its length. */
 /* recvmsg, waiting while there is nothing: the bytes read, or -1 with
  * errno (ETIMEDOUT at the deadline). */
 static ssize_t receive_waiting(int sock, struct msghdr *msg, int64_t deadline_ms)
@@ -256,6 +255,7 @@ static ssize_t receive_waiting(int sock, struct msghdr *msg, int64_t deadline_ms
 	return n;
 }
 
+/* Wait for one message; its fds (up to 4) in fds. Returns its length. */
 static ssize_t receive_one(int sock, char *buf, size_t size, int64_t deadline_ms, int *fds,
 			   int *nfds, struct nix_err *err)
 {
