@@ -28,24 +28,13 @@ teardown() {
 # found_steps JOB: the steps of JOB whose view slurmstepd found before the
 # fork, in order, on any node.
 found_steps() {
-  cat "$NIXC_DIR"/log/slurmd-*.log |
+  job_slurmd_log "$1" |
     sed -n "s/.*nix: step $1\.\([0-9]*\): the view, pinned, found before the tasks were forked.*/\1/p" |
     sort -n | tr '\n' ' '
 }
 
 @test "later steps take the job's pinned view from slurmstepd: every task, the same namespaces, the profile" {
-  run_as_user timeout 90 salloc -N1 -n4 --overcommit bash -c '
-    echo "job $SLURM_JOB_ID"
-    for s in 0 1 2; do
-      srun -n4 --nix-store=~/nix sh -c "echo ns \$(readlink /proc/self/ns/user) \$(readlink /proc/self/ns/mnt)"
-    done
-    srun -n4 --nix-store=~/nix --nix-profile=~/.nixc-pinned-profile hello'
-  assert_success
-  job=$(sed -n 's/^job //p' <<<"$output")
-  assert_equal "$(grep -c '^ns ' <<<"$output")" 12
-  assert_equal "$(grep '^ns ' <<<"$output" | sort -u | wc -l)" 1
-  assert_equal "$(grep -c "$NIX_GREETING" <<<"$output")" 4
-  assert_output_not_contains "nix: "
+  check_steps_of_one_job 4 'srun -n4 --nix-store=~/nix --nix-profile=~/.nixc-pinned-profile hello'
   # step 0 built it; 1, 2 and 3 (a profile is not part of the view) found it
   assert_equal "$(found_steps "$job")" "1 2 3 "
 }

@@ -20,9 +20,6 @@ teardown() {
   assert_no_job_state 30
 }
 
-# job_log JOB: the nodes' slurmd log lines of JOB's steps.
-job_log() { cat "$NIXC_DIR"/log/slurmd-*.log | grep -a "\[$1\." || true; }
-
 @test "contain_spank: the cluster runs with it" {
   run scontrol show config
   assert_success
@@ -30,19 +27,8 @@ job_log() { cat "$NIXC_DIR"/log/slurmd-*.log | grep -a "\[$1\." || true; }
 }
 
 @test "contain_spank: every task of every step gets the job's one view; nothing is found or passed in user_init's clone" {
-  run_as_user timeout 90 salloc -N1 -n4 --overcommit bash -c '
-    echo "job $SLURM_JOB_ID"
-    for s in 0 1 2; do
-      srun -n4 --nix-store=~/nix sh -c "echo ns \$(readlink /proc/self/ns/user) \$(readlink /proc/self/ns/mnt)"
-    done
-    srun -n4 --nix-store=~/nix '"$NIX_HELLO_BIN"
-  assert_success
-  job=$(sed -n 's/^job //p' <<<"$output")
-  assert_equal "$(grep -c '^ns ' <<<"$output")" 12
-  assert_equal "$(grep '^ns ' <<<"$output" | sort -u | wc -l)" 1
-  assert_equal "$(grep -c "$NIX_GREETING" <<<"$output")" 4
-  assert_output_not_contains "nix: "
-  output=$(job_log "$job")
+  check_steps_of_one_job 4 "srun -n4 --nix-store=~/nix $NIX_HELLO_BIN"
+  output=$(job_slurmd_log "$job")
   [ -n "$output" ] || { echo "no slurmd log lines for job $job" >&2; return 1; }
   assert_output_not_contains "found before the tasks were forked"
   assert_output_not_contains "pass the view"

@@ -170,7 +170,6 @@ require_cluster() {
   }
 }
 
-# Some asserts (bats-assert is not packaged in Debian 12).
 # show_output: $output on stderr. A long one (MPI's verbose logs) starts
 # with its last lines: the reason is usually there, and CI reports keep
 # only the head of a failure.
@@ -184,6 +183,8 @@ show_output() {
   fi
   printf '%s\n' "$output" >&2
 }
+
+# Some asserts (bats-assert is not packaged in Debian 12).
 assert_success() {
   if [ "$status" -ne 0 ]; then
     echo "expected success, got status $status; output:" >&2

@@ -74,6 +74,31 @@ check_batch_and_step_share_namespaces() {
   assert_equal "$(sort -u <<<"$output" | wc -l)" 2
 }
 
+# check_steps_of_one_job TASKS LAST: as the user, one allocation of TASKS
+# tasks on one node runs three srun --nix-store=~/nix steps whose tasks
+# print their namespaces, then the srun command line LAST (which prints
+# the greeting once per task). Every task of the three saw the same user
+# and mount namespace, LAST greeted from each task, and no nix: line came.
+# Sets $job to the job's id.
+check_steps_of_one_job() {
+  local n=$1
+  run_as_user timeout 90 salloc -N1 -n"$n" --overcommit bash -c '
+    echo "job $SLURM_JOB_ID"
+    for s in 0 1 2; do
+      srun -n'"$n"' --nix-store=~/nix sh -c "echo ns \$(readlink /proc/self/ns/user) \$(readlink /proc/self/ns/mnt)"
+    done
+    '"$2"
+  assert_success
+  job=$(sed -n 's/^job //p' <<<"$output")
+  assert_equal "$(grep -c '^ns ' <<<"$output")" $((3 * n))
+  assert_equal "$(grep '^ns ' <<<"$output" | sort -u | wc -l)" 1
+  assert_equal "$(grep -c "$NIX_GREETING" <<<"$output")" "$n"
+  assert_output_not_contains "nix: "
+}
+
+# job_slurmd_log JOB: the nodes' slurmd log lines of JOB's steps.
+job_slurmd_log() { cat "$NIXC_DIR"/log/slurmd-*.log | grep -a "\[$1\." || true; }
+
 check_nothing_left() {
   assert_no_job_state
   local i
