@@ -232,6 +232,44 @@ static const char *op_part(const struct mount_op *op)
 	return "apply:other";
 }
 
+static int emit_nothing(void *ectx, const struct host_entry *e)
+{
+	(void)ectx;
+	(void)e;
+	return 0;
+}
+
+/* The MIRROR op, op by op as a plan without it would have them: each
+ * entry's mount point, then its bind, each timed to its part. */
+static int apply_mirror_split(const struct mount_op *mirror, const struct host_entry *e,
+			      size_t n, struct parts *p, struct nix_err *err)
+{
+	static const enum mount_op_kind point[] = {
+		[HOST_DIR] = MOUNT_OP_MKDIR, [HOST_FILE] = MOUNT_OP_MKFILE,
+		[HOST_SYMLINK] = MOUNT_OP_SYMLINK,
+	};
+	char target[PATH_MAX * 2], source[PATH_MAX * 2];
+
+	for (size_t i = 0; i < n; i++) {
+		struct mount_op ops[2] = {
+			{ .kind = point[e[i].type], .source = e[i].link, .target = target },
+			{ .kind = MOUNT_OP_BIND, .source = source, .target = target },
+		};
+
+		snprintf(target, sizeof(target), "%s/%s", mirror->target, e[i].name);
+		snprintf(source, sizeof(source), "%s/%s", mirror->source, e[i].name);
+		for (int k = 0; k < (e[i].type == HOST_SYMLINK ? 1 : 2); k++) {
+			struct mount_plan one = { .ops = &ops[k], .len = 1, .cap = 1 };
+			double t0 = now_ms();
+
+			if (mount_plan_apply(&one, err) < 0)
+				return -1;
+			add(p, op_part(&ops[k]), now_ms() - t0);
+		}
+	}
+	return 0;
+}
+
 /* split: apply the plan op by op, summed per kind of op (its parts);
  * else in one call, as the helper does (apply(total)), and the rest. */
 static void view_run(const char *store_root, const char *spec, const char *mnt,
@@ -241,8 +279,10 @@ static void view_run(const char *store_root, const char *spec, const char *mnt,
 	struct closure_spec_list specs = { 0 };
 	struct nix_path_set paths = { 0 };
 	struct mount_plan plan = { 0 };
-	struct host_entry *entries;
-	size_t n;
+	struct host_entry *entries = NULL;
+	struct closure_view cv;
+	struct mount_entry_source source;
+	size_t n = 0;
 	struct nix_err err;
 	char store_dir[PATH_MAX];
 	double t0;
@@ -252,22 +292,30 @@ static void view_run(const char *store_root, const char *spec, const char *mnt,
 	if (nix_store_open(store_root, geteuid(), &store, &err) < 0)
 		goto fail;
 	if (split) {
-		if (closure_view_entries(&store, store_dir, spec, &entries, &n, &err) < 0)
+		if (closure_view_entries(&store, store_dir, spec, &entries, &n, &err) < 0 ||
+		    closure_view_open(&store, store_dir, spec, &cv, &err) < 0)
 			goto fail;
+		closure_view_source(&cv, &source);
 		enter_namespaces();
 		if (nix_store_reopen(store_root, &store, &err) < 0 ||
-		    mount_plan_user_closure(store.store_fd, mnt, entries, n, &plan, &err) < 0)
+		    mount_plan_user_closure(store.store_fd, mnt, &source, &plan, &err) < 0)
 			goto fail;
 		goto apply;
 	}
 	add(p, "store-open", now_ms() - t0);
-	/* What the helper calls (resolve + describe), then each part again
-	 * on its own: the DB query, and describe's fstatat (and readlinkat)
-	 * per path. */
+	/* What the helper does before the plan (read the SPECs, open the DB);
+	 * the walk it leaves to the apply, here alone; then each part of the
+	 * walk again on its own: the DB query, and describe's fstatat (and
+	 * readlinkat) per path. */
 	t0 = now_ms();
-	if (closure_view_entries(&store, store_dir, spec, &entries, &n, &err) < 0)
+	if (closure_view_open(&store, store_dir, spec, &cv, &err) < 0)
 		goto fail;
+	closure_view_source(&cv, &source);
 	add(p, "resolve+describe(library)", now_ms() - t0);
+	t0 = now_ms();
+	if (source.run(source.ctx, emit_nothing, NULL, &err) < 0)
+		goto fail;
+	add(p, "  walk(library), alone", now_ms() - t0);
 	t0 = now_ms();
 	if (closure_spec_parse(spec, store_dir, &specs, &err) < 0 ||
 	    closure_resolve(store.root_fd, store_dir, &specs, &paths, &err) < 0)
@@ -290,7 +338,7 @@ static void view_run(const char *store_root, const char *spec, const char *mnt,
 	add(p, "unshare+maps", now_ms() - t0);
 	t0 = now_ms();
 	if (nix_store_reopen(store_root, &store, &err) < 0 ||
-	    mount_plan_user_closure(store.store_fd, mnt, entries, n, &plan, &err) < 0)
+	    mount_plan_user_closure(store.store_fd, mnt, &source, &plan, &err) < 0)
 		goto fail;
 	add(p, "reopen+plan", now_ms() - t0);
 apply:
@@ -298,6 +346,11 @@ apply:
 		for (size_t i = 0; i < plan.len; i++) {
 			struct mount_plan one = { .ops = &plan.ops[i], .len = 1, .cap = 1 };
 
+			if (plan.ops[i].kind == MOUNT_OP_MIRROR) {
+				if (apply_mirror_split(&plan.ops[i], entries, n, p, &err) < 0)
+					goto fail;
+				continue;
+			}
 			t0 = now_ms();
 			if (mount_plan_apply(&one, &err) < 0)
 				goto fail;
@@ -319,9 +372,9 @@ fail:
 	_exit(1);
 }
 
-/* The library's knob (weak: this file also builds against libraries
- * without it): CLOSURE_PARTS_OVERLAP=1 always a second process making the
- * mount points, -1 never, unset as the helper decides. */
+/* The library's knob: CLOSURE_PARTS_OVERLAP=1 always a second process
+ * walking the closure and making the mount points, -1 never, unset as the
+ * helper decides. */
 extern int mount_apply_second_process __attribute__((weak));
 
 static void set_overlap(void)

@@ -25,17 +25,18 @@ def view(parts):
 
 
 ROWS = [
-    ("resolve+describe(library)", "resolve the closure (DB) and describe each path, as the helper does"),
+    ("resolve+describe(library)", "read the SPECs and open the DB, as the helper does before the plan"),
+    ("walk(library),_alone", "for scale: the walk alone (DB query, describe each path), which apply runs"),
     ("resolve(DB),_again", "of which: the DB query (run again alone)"),
     ("describe(fstatat),_again", "for scale: an fstatat (+ readlinkat) per path (alone)"),
-    ("reopen+plan", "reopen the store, build the mount plan"),
+    ("reopen+plan", "reopen the store, build the mount plan (the closure's entries are not in it)"),
     ("apply:tmpfs/ramfs", "op by op (another run): the file system holding the mount points"),
     ("apply:staging-bind", "bind the whole store at the staging point"),
     ("apply:mount-points", "a mount point per path (mkdir, mknod, symlink)"),
     ("apply:bind-per-path", "a mount(2) bind per path"),
     ("apply:staging-umount", "unmount the staging point"),
     ("apply:restrict", "remount read-only"),
-    ("apply(total)", "apply, in one call as the helper does (mount points and binds overlap)"),
+    ("apply(total)", "apply, in one call as the helper does (the walk and mount points in a second process, binds in this one)"),
     ("teardown(detach)", "(job end, not in the step) detach the view"),
 ]
 FLOORS = [

@@ -96,28 +96,35 @@ static int open_store_db(int store_root_fd, struct db *d, struct nix_err *err)
 	return db_open(d, db_path, "the store database " DB_REL, err) < 0 ? -1 : 1;
 }
 
-/* closure_resolve, or with expand_roots false closure_check: store-path
- * roots are then only checked to be valid, not closed over. A store
- * path's closure needs the database; a list is a closure already, checked
- * against the database when there is one, else against store/. */
-static int resolve_specs(int store_root_fd, const char *store_dir,
-			 const struct closure_spec_list *specs, bool expand_roots,
-			 struct nix_path_set *out, struct nix_err *err)
+void closure_walk_close(struct closure_walk *w)
 {
-	struct nix_path_set roots = {0}, all = {0}, list = {0};
-	struct db d = {0};
+	db_close(&w->d);
+	nix_path_set_free(&w->roots);
+	nix_path_set_free(&w->listed);
+	memset(w, 0, sizeof(*w));
+}
+
+/* A list is a closure already: checked against the database when there
+ * is one, else against store/. A store path's closure needs the
+ * database: checked to be there; its roots are closed over later. */
+int closure_walk_open(int store_root_fd, const char *store_dir,
+		      const struct closure_spec_list *specs, struct closure_walk *w,
+		      struct nix_err *err)
+{
+	struct nix_path_set list = {0};
 	struct nix_err e;
 	char q[QBUF];
 	size_t sdlen;
-	int rc = -1, has_db;
+	int rc;
 
+	memset(w, 0, sizeof(*w));
 	if (store_dir_check(store_dir, &sdlen) < 0)
 		return nix_err_set(err, "invalid store directory '%s'",
 				   sp_quotes(q, sizeof(q), store_dir));
 	if (!specs->len)
 		return nix_err_set(err, "no SPEC given");
-	has_db = open_store_db(store_root_fd, &d, err);
-	if (has_db < 0)
+	w->has_db = open_store_db(store_root_fd, &w->d, err);
+	if (w->has_db < 0)
 		return -1;
 
 	for (size_t i = 0; i < specs->len; i++) {
@@ -127,41 +134,82 @@ static int resolve_specs(int store_root_fd, const char *store_dir,
 		if (s->kind == CLOSURE_SPEC_STORE_PATH) {
 			if (nix_store_path_valid(s->arg, store_dir) < 0) {
 				nix_err_set(err, "'%s' is not a store path in %s", q, store_dir);
-				goto out;
+				goto fail;
 			}
-			if (nix_path_set_add(&roots, s->arg) < 0) {
+			if (nix_path_set_add(&w->roots, s->arg) < 0) {
 				nix_err_errno(err, errno, "%s", q);
-				goto out;
+				goto fail;
 			}
 			continue;
 		}
-		rc = spec_through_link(s->arg, store_dir, sdlen, &roots, err);
+		rc = spec_through_link(s->arg, store_dir, sdlen, &w->roots, err);
 		if (rc < 0)
-			goto out;
-		if (rc == 1) {
-			rc = -1;
+			goto fail;
+		if (rc == 1)
 			continue;
-		}
 		rc = read_list_spec(s->arg, store_dir, &list, &e);
 		if (rc == 0)
-			rc = has_db ? db_check_valid(&d, &list, &e)
-				    : store_check_present(store_root_fd, sdlen, &list, &e);
+			rc = w->has_db ? db_check_valid(&w->d, &list, &e)
+				       : store_check_present(store_root_fd, sdlen, &list, &e);
 		if (rc == 0)
-			rc = ps_merge(&all, &list) < 0 ? nix_err_errno(&e, errno, "out of memory") : 0;
+			rc = ps_merge(&w->listed, &list) < 0 ? nix_err_errno(&e, errno, "out of memory") : 0;
 		nix_path_set_free(&list);
 		if (rc < 0) {
 			nix_err_set(err, "%s: %s", q, e.msg);
-			goto out;
+			goto fail;
 		}
-		rc = -1;
 	}
-	if (roots.len && !has_db) {
+	if (w->roots.len && !w->has_db) {
 		nix_err_set(err, "a store path's closure comes from the store's database, and it "
 			    "has no " DB_REL " (give a `nix-store -qR` list or a closureInfo dir)");
+		goto fail;
+	}
+	if (w->listed.len > CLOSURE_PATHS_MAX) {
+		nix_err_set(err, "the closure has more than %d paths", CLOSURE_PATHS_MAX);
+		goto fail;
+	}
+	return 0;
+fail:
+	nix_path_set_free(&list);
+	closure_walk_close(w);
+	return -1;
+}
+
+int closure_walk_each(struct closure_walk *w,
+		      int (*fn)(void *ctx, const char *path, struct nix_err *err),
+		      void *ctx, struct nix_err *err)
+{
+	struct nix_path_set unused = {0};
+	int rc;
+
+	for (size_t i = 0; i < w->listed.len; i++)
+		if (fn(ctx, w->listed.paths[i], err))
+			return -1;
+	if (!w->roots.len)
+		return 0;
+	w->d.emit = fn;
+	w->d.emit_ctx = ctx;
+	rc = db_closure(&w->d, &w->roots, &unused, err);
+	w->d.emit = NULL;
+	nix_path_set_free(&unused);
+	return rc;
+}
+
+int closure_resolve(int store_root_fd, const char *store_dir,
+		    const struct closure_spec_list *specs,
+		    struct nix_path_set *out, struct nix_err *err)
+{
+	struct closure_walk w;
+	struct nix_path_set all = {0};
+	int rc = -1;
+
+	if (closure_walk_open(store_root_fd, store_dir, specs, &w, err) < 0)
+		return -1;
+	if (ps_merge(&all, &w.listed) < 0) {
+		nix_err_errno(err, errno, "out of memory");
 		goto out;
 	}
-	if (roots.len && (expand_roots ? db_closure(&d, &roots, &all, err)
-				       : db_check_valid(&d, &roots, err)) < 0)
+	if (w.roots.len && db_closure(&w.d, &w.roots, &all, err) < 0)
 		goto out;
 	if (all.len > CLOSURE_PATHS_MAX) {
 		nix_err_set(err, "the closure has more than %d paths", CLOSURE_PATHS_MAX);
@@ -173,26 +221,20 @@ static int resolve_specs(int store_root_fd, const char *store_dir,
 	}
 	rc = 0;
 out:
-	db_close(&d);
-	nix_path_set_free(&roots);
-	nix_path_set_free(&list);
 	nix_path_set_free(&all);
+	closure_walk_close(&w);
 	return rc;
-}
-
-int closure_resolve(int store_root_fd, const char *store_dir,
-		    const struct closure_spec_list *specs,
-		    struct nix_path_set *out, struct nix_err *err)
-{
-	return resolve_specs(store_root_fd, store_dir, specs, true, out, err);
 }
 
 int closure_check(int store_root_fd, const char *store_dir,
 		  const struct closure_spec_list *specs, struct nix_err *err)
 {
-	struct nix_path_set unused = {0};
-	int rc = resolve_specs(store_root_fd, store_dir, specs, false, &unused, err);
+	struct closure_walk w;
+	int rc;
 
-	nix_path_set_free(&unused);
+	if (closure_walk_open(store_root_fd, store_dir, specs, &w, err) < 0)
+		return -1;
+	rc = w.roots.len ? db_check_valid(&w.d, &w.roots, err) : 0;
+	closure_walk_close(&w);
 	return rc;
 }

@@ -31,6 +31,32 @@ int closure_resolve(int store_root_fd, const char *store_dir,
 		    const struct closure_spec_list *specs,
 		    struct nix_path_set *out, struct nix_err *err);
 
+/* A closure to walk: the SPECs read and checked (as the user: list files,
+ * links), the store's database open. Zeroed by closure_walk_close. */
+struct closure_walk {
+	struct db d;
+	int has_db;
+	struct nix_path_set roots;   /* store paths, their closure still to walk */
+	struct nix_path_set listed;  /* paths of lists: closures already, checked */
+};
+
+/* Read specs for closure_walk_each: the part of closure_resolve that opens
+ * the user's files. Errors as closure_resolve's. */
+int closure_walk_open(int store_root_fd, const char *store_dir,
+		      const struct closure_spec_list *specs, struct closure_walk *w,
+		      struct nix_err *err);
+
+/* Each path of the closure to fn, as soon as it is known (the listed
+ * paths, then the roots' closure as the database yields it): a path may
+ * come more than once. Reads only the database, which w holds open: it
+ * may run in a process forked after closure_walk_open. fn's nonzero
+ * return stops the walk (-1, fn's err kept). */
+int closure_walk_each(struct closure_walk *w,
+		      int (*fn)(void *ctx, const char *path, struct nix_err *err),
+		      void *ctx, struct nix_err *err);
+
+void closure_walk_close(struct closure_walk *w);
+
 /* What srun checks before a job is queued, without the cost of the whole
  * closure: the SPECs resolve and every path named is valid in the DB (the
  * node computes the closure once, when it builds the view). */

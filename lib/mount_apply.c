@@ -228,25 +228,18 @@ static int make_file_at(int dfd, const char *name)
 	return fd < 0 ? -1 : close(fd);
 }
 
-/* A mount point (MKDIR, MKFILE, SYMLINK) at name below dfd. Any op that
- * mount_op_is_mount_point does not name: EINVAL. */
-int mount_point_make_at(int dfd, const char *name, const struct mount_op *op)
+int mount_point_make_entry(int dfd, const struct host_entry *e)
 {
-	if (!mount_op_is_mount_point(op->kind)) {
-		errno = EINVAL;
-		return -1;
+	switch (e->type) {
+	case HOST_DIR:
+		return mkdirat(dfd, e->name, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	case HOST_FILE:
+		return make_file_at(dfd, e->name);
+	case HOST_SYMLINK:
+		return symlinkat(e->link, dfd, e->name);
 	}
-	switch (op->kind) {
-	case MOUNT_OP_MKDIR:
-		return mkdirat(dfd, name, 0755) < 0 && errno != EEXIST ? -1 : 0;
-	case MOUNT_OP_MKFILE:
-		return make_file_at(dfd, name);
-	case MOUNT_OP_SYMLINK:
-		return symlinkat(op->source, dfd, name);
-	default: /* a kind mount_op_is_mount_point names but this cannot make */
-		errno = EINVAL;
-		return -1;
-	}
+	errno = EINVAL;
+	return -1;
 }
 
 int mount_op_apply(const struct mount_op *op)
@@ -263,8 +256,15 @@ int mount_op_apply(const struct mount_op *op)
 			     "mode=0755,size=1m");
 	case MOUNT_OP_MKDIR:
 	case MOUNT_OP_MKFILE:
-	case MOUNT_OP_SYMLINK:
-		return mount_point_make_at(AT_FDCWD, op->target, op);
+	case MOUNT_OP_SYMLINK: {
+		struct host_entry e = {
+			.name = op->target, .link = op->source,
+			.type = op->kind == MOUNT_OP_MKDIR ? HOST_DIR
+				: op->kind == MOUNT_OP_MKFILE ? HOST_FILE : HOST_SYMLINK,
+		};
+
+		return mount_point_make_entry(AT_FDCWD, &e);
+	}
 	case MOUNT_OP_RAMFS:
 		return mount("ramfs", op->target, "ramfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	case MOUNT_OP_RBIND:
@@ -288,6 +288,9 @@ int mount_op_apply(const struct mount_op *op)
 		return hide_keeping(op->target, op->source);
 	case MOUNT_OP_DETACH_BELOW:
 		break; /* handled by the caller: it reports its own errors */
+	case MOUNT_OP_MIRROR:
+		errno = EINVAL; /* mount_mirror_apply: it has errors of its own */
+		return -1;
 	}
 	return 0;
 }
@@ -300,39 +303,20 @@ int mount_op_failed(const struct mount_op *op, int e, struct nix_err *err)
 	return nix_err_errno(err, e, "%s", what);
 }
 
-/* ops[start, end) one by one. */
-static int apply_each(const struct mount_plan *plan, size_t start, size_t end,
-		      struct nix_err *err)
+int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err)
 {
-	for (size_t i = start; i < end; i++) {
+	for (size_t i = 0; i < plan->len; i++) {
 		const struct mount_op *op = &plan->ops[i];
 
 		if (op->kind == MOUNT_OP_DETACH_BELOW) {
 			if (detach_below(op->target, err) < 0)
 				return -1;
-			continue;
-		}
-		if (mount_op_apply(op) < 0)
+		} else if (op->kind == MOUNT_OP_MIRROR) {
+			if (mount_mirror_apply(op, err) < 0)
+				return -1;
+		} else if (mount_op_apply(op) < 0) {
 			return mount_op_failed(op, errno, err);
-	}
-	return 0;
-}
-
-int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err)
-{
-	/* A run is applied whole, one way or the other: looking for a run
-	 * again at each of its ops would be quadratic. */
-	for (size_t i = 0, end; i < plan->len; i = end) {
-		size_t dir_len;
-		int done = 0;
-
-		end = mount_run_end(plan, i, &dir_len);
-		if (end > i)
-			done = mount_run_apply(plan, i, end, dir_len, err);
-		else
-			end = i + 1; /* an op in no run */
-		if (done < 0 || (!done && apply_each(plan, i, end, err) < 0))
-			return -1;
+		}
 	}
 	return 0;
 }

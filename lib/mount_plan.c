@@ -41,6 +41,26 @@ static int plan_add(struct mount_plan *plan, enum mount_op_kind kind,
 	return 0;
 }
 
+static int array_run(void *ctx, int (*emit)(void *ectx, const struct host_entry *e),
+		     void *ectx, struct nix_err *err)
+{
+	const struct host_entry_array *a = ctx;
+
+	(void)err;
+	for (size_t i = 0; i < a->n; i++) {
+		int rc = emit(ectx, &a->entries[i]);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void mount_entries_of_array(struct mount_entry_source *src, struct host_entry_array *a)
+{
+	*src = (struct mount_entry_source){ .run = array_run, .ctx = a };
+}
+
 void mount_plan_free(struct mount_plan *plan)
 {
 	for (size_t i = 0; i < plan->len; i++) {
@@ -215,7 +235,7 @@ int mount_plan_user(int store_root_fd, const char *mountpoint, bool writable,
 }
 
 int mount_plan_user_closure(int store_fd, const char *mountpoint,
-			    const struct host_entry *entries, size_t n,
+			    struct mount_entry_source *entries,
 			    struct mount_plan *plan, struct nix_err *err)
 {
 	char store[PATH_MAX], all[PATH_MAX];
@@ -232,9 +252,9 @@ int mount_plan_user_closure(int store_fd, const char *mountpoint,
 	    plan_add(plan, MOUNT_OP_BIND_FD, NULL, all, store_fd, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_RESTRICT, NULL, all, -1, true, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (plan_mirror_entry(plan, &entries[i], all, store, MOUNT_OP_BIND, err) < 0)
-			return -1;
+	if (plan_add(plan, MOUNT_OP_MIRROR, all, store, -1, false, err) < 0)
+		return -1;
+	plan->ops[plan->len - 1].entries = entries;
 	if (plan_add(plan, MOUNT_OP_UMOUNT, NULL, all, -1, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_RMDIR, NULL, all, -1, false, err) < 0)
 		return -1;
@@ -357,6 +377,9 @@ void mount_op_format(const struct mount_op *op, char *out, size_t outlen)
 		break;
 	case MOUNT_OP_RMDIR:
 		snprintf(out, outlen, "rmdir %s", op->target);
+		break;
+	case MOUNT_OP_MIRROR:
+		snprintf(out, outlen, "mirror %s -> %s", op->source, op->target);
 		break;
 	case MOUNT_OP_HIDE: {
 		char keeps[1024];

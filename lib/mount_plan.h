@@ -39,16 +39,13 @@ enum mount_op_kind {
 	MOUNT_OP_RMDIR,         /* remove the (empty) directory target */
 	MOUNT_OP_HIDE,          /* an empty read-only tmpfs on target, with the
 	                           paths in source (one per line) bound back in */
+	MOUNT_OP_MIRROR,        /* for each entry of op->entries, as they come:
+	                           a mount point of its type in target and the
+	                           entry of that name in source bound on it (a
+	                           symlink is made, not bound) */
 };
 
-/* Whether an op of kind makes a mount point (an entry to mount on, or a
- * symlink in its place): what mount_point_make_at makes, and what a run of
- * mount points and binds (mount_apply_run.c) counts as one. */
-static inline bool mount_op_is_mount_point(enum mount_op_kind kind)
-{
-	return kind == MOUNT_OP_MKDIR || kind == MOUNT_OP_MKFILE ||
-	       kind == MOUNT_OP_SYMLINK;
-}
+struct mount_entry_source;
 
 struct mount_op {
 	enum mount_op_kind kind;
@@ -56,6 +53,7 @@ struct mount_op {
 	char *target;
 	int fd;        /* BIND_FD */
 	bool readonly; /* RESTRICT */
+	struct mount_entry_source *entries; /* MIRROR (not owned) */
 };
 
 struct mount_plan {
@@ -72,6 +70,29 @@ struct host_entry {
 	enum host_entry_type type;
 	char *link; /* HOST_SYMLINK: its target */
 };
+
+/* Where a MOUNT_OP_MIRROR's entries come from: run hands each entry to
+ * emit as soon as it knows it, and stops at emit's first nonzero return
+ * (returning it). -1 with err for its own failure. A closure view walks
+ * the Nix database here, so that its first binds are made while the rest
+ * of the closure is still being read; run may be called in a process
+ * forked from the one that built the plan. */
+struct mount_entry_source {
+	int (*run)(void *ctx, int (*emit)(void *ectx, const struct host_entry *e),
+		   void *ectx, struct nix_err *err);
+	void *ctx;
+	size_t made;        /* set by mount_plan_apply: the entries mounted, */
+	bool source_failed; /* and whether its error was run's own (the
+	                       caller names the option the source reads) */
+};
+
+/* A source that emits entries[0..n), in order (tests, and lists known
+ * beforehand). The array must outlive src. */
+struct host_entry_array {
+	const struct host_entry *entries;
+	size_t n;
+};
+void mount_entries_of_array(struct mount_entry_source *src, struct host_entry_array *a);
 
 struct host_root {
 	struct host_entry *entries;
@@ -95,10 +116,11 @@ int mount_plan_user(int store_root_fd, const char *mountpoint, bool writable,
 		    struct mount_plan *plan, struct nix_err *err);
 
 /* The user stage of a closure view: under mountpoint only store/ holding
- * the given store entries (names below store_fd), each bound read-only
- * from the store, on a read-only tmpfs; the store's var/ stays out. */
+ * the store entries (names below store_fd) that entries yields, each bound
+ * read-only from the store, on a read-only ramfs; the store's var/ stays
+ * out. entries must outlive the plan. */
 int mount_plan_user_closure(int store_fd, const char *mountpoint,
-			    const struct host_entry *entries, size_t n,
+			    struct mount_entry_source *entries,
 			    struct mount_plan *plan, struct nix_err *err);
 
 /* --nix-hide: hide each path of the comma-separated list (normalized,
@@ -120,13 +142,13 @@ int mount_plan_gpu(const struct gpu_libs *libs, const char *old_run,
 void mount_plan_free(struct mount_plan *plan);
 
 /* Apply the ops in order; stop at the first failure, naming it in err.
- * Hundreds of mount points and binds in one directory (a closure view):
- * a second process makes the mount points while this one binds, when a
- * CPU is to spare; the same result and the same first error. */
+ * A MIRROR (a closure view's thousands of entries): when this process may
+ * run on two CPUs, a second process runs its source and makes the mount
+ * points while this one binds; the same result and the same first error. */
 int mount_plan_apply(const struct mount_plan *plan, struct nix_err *err);
 
-/* For tests: 1 always that second process, -1 never, 0 (default) when a
- * CPU is to spare. */
+/* For tests: 1 always that second process, -1 never, 0 (default) when
+ * this process may run on two CPUs. */
 extern int mount_apply_second_process;
 
 /* For tests and logs: one op as a line, "rbind /usr -> /stage/usr". */

@@ -95,6 +95,9 @@ int db_open(struct db *d, const char *db_path, const char *name,
 	d->h = NULL;
 	d->name = name;
 	d->scan_min = DB_SCAN_MIN;
+	d->emit = NULL;
+	d->emit_ctx = NULL;
+	d->scanning = false;
 	pthread_once(&nix_vfs_once, nix_vfs_init);
 	if (nix_vfs_rc != SQLITE_OK)
 		return nix_err_set(err, "%s: cannot set up SQLite's VFS", name);

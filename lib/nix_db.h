@@ -6,6 +6,7 @@
 #ifndef SPANK_NIX_DB_H
 #define SPANK_NIX_DB_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -23,6 +24,13 @@ struct db {
 	struct timespec deadline;
 	size_t scan_min;        /* db_closure reads all of Refs from this many
 				 * paths on (DB_SCAN_MIN; SIZE_MAX never) */
+	/* When set, db_closure hands each path (checked) to emit as soon as
+	 * the DB yields it, and adds nothing to its out set: a path may then
+	 * come more than once; a nonzero return stops it (-1, err kept). */
+	int (*emit)(void *ctx, const char *path, struct nix_err *err);
+	void *emit_ctx;
+	bool scanning;          /* db_closure reads all of Refs: the closure
+				 * is a quarter of the DB's paths or more */
 };
 
 #define DB_SCAN_MIN 256

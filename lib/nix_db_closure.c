@@ -108,6 +108,8 @@ static int take_path(struct db *d, const char *p, size_t len, const char *sd, si
 				    p, len, sd);
 		return nix_err_set(err, "%s: invalid path in ValidPaths: %s", d->name, why);
 	}
+	if (d->emit)
+		return d->emit(d->emit_ctx, p, err) ? -1 : 0;
 	if (res->len >= CLOSURE_PATHS_MAX)
 		return nix_err_set(err, "the closure has more than %d paths", CLOSURE_PATHS_MAX);
 	if (ps_push(res, p, len) < 0)
@@ -238,6 +240,7 @@ static int closure_by_scan(struct db *d, const sqlite3_int64 *ids, size_t nids,
 	uint8_t *marks = NULL;
 	int rc, step;
 
+	d->scanning = true;
 	rc = read_ref_graph(d, max_id, &g, err);
 	if (rc != 0)
 		goto out;
@@ -274,6 +277,7 @@ static int closure_by_scan(struct db *d, const sqlite3_int64 *ids, size_t nids,
 	}
 	rc = 0;
 out:
+	d->scanning = false;
 	sqlite3_finalize(st);
 	ref_graph_free(&g);
 	free(roots);

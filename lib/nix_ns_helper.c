@@ -164,19 +164,6 @@ static int enter_view_namespaces(int sock, const struct nix_ns_request *req, pid
 	return refused;
 }
 
-/* The closure's store entries, read as the user from the store's DB. */
-static void closure_entries_or_fail(int sock, const struct nix_view *view,
-				    struct nix_store *store, struct host_entry **entries,
-				    size_t *n_entries)
-{
-	char origin[NIX_LIST_ARG_MAX + 32];
-	struct nix_err err;
-
-	if (view_closure_entries(view, store, entries, n_entries, origin,
-				 sizeof(origin), &err) < 0)
-		helper_fail(sock, origin, err.msg);
-}
-
 /* --nix-store=IMAGE, in the view's mount namespace: mounted (fuse), its
  * server handed to root to keep for the job, its layout as the store. */
 static void image_store_or_fail(int sock, const struct nix_ns_request *req,
@@ -201,10 +188,26 @@ struct helper_view {
 	struct nix_store store;
 	struct nix_image img;
 	int is_image;
-	struct host_entry *entries;
-	size_t n_entries;
+	struct closure_view closure;
+	struct mount_entry_source entries; /* the closure's, walked as mounted */
+	bool has_closure;
+	char closure_origin[NIX_LIST_ARG_MAX + 32]; /* "--nix-closure=SPEC" */
 	struct gpu_libs gpu;
 };
+
+/* The closure's SPECs, read as the user; its entries come from the
+ * store's DB as the user stage mounts them. */
+static void closure_open_or_fail(int sock, const struct nix_view *view,
+				 struct helper_view *hv)
+{
+	struct nix_err err;
+
+	if (view_closure_open(view, &hv->store, &hv->closure, hv->closure_origin,
+			      sizeof(hv->closure_origin), &err) < 0)
+		helper_fail(sock, hv->closure_origin, err.msg);
+	closure_view_source(&hv->closure, &hv->entries);
+	hv->has_closure = true;
+}
 
 /* Die with the creator, enter the mount namespace the view copies, and
  * keep no fd but the socket and the user namespace to join. */
@@ -256,7 +259,7 @@ static void become_user(int sock, const struct nix_ns_request *req, pid_t creato
 	if (gpu_libs_find(req->gpu_libs, req->gpu_ld_cache, &hv->gpu, &err) < 0)
 		helper_fail(sock, NULL, err.msg);
 	if (!hv->is_image && view->closure[0])
-		closure_entries_or_fail(sock, view, &hv->store, &hv->entries, &hv->n_entries);
+		closure_open_or_fail(sock, view, hv);
 }
 
 /* A bind mount's source must be in our own mount namespace: open the
@@ -272,8 +275,7 @@ static void reopen_store(int sock, const struct nix_ns_request *req,
 		image_store_or_fail(sock, req, &hv->img, &hv->store);
 		nix_image_close(&hv->img);
 		if (view->closure[0])
-			closure_entries_or_fail(sock, view, &hv->store, &hv->entries,
-						&hv->n_entries);
+			closure_open_or_fail(sock, view, hv);
 	} else if (nix_store_reopen(view->store, &hv->store, &err) < 0) {
 		helper_fail(sock, view->origin, err.msg);
 	}
@@ -285,7 +287,7 @@ static void apply_user_stage(int sock, const struct nix_ns_request *req,
 {
 	const struct view_parts parts = {
 		.view = req->view, .store = &hv->store,
-		.entries = hv->entries, .n_entries = hv->n_entries,
+		.closure = hv->has_closure ? &hv->entries : NULL,
 		.gpu = &hv->gpu, .keep = req->keep, .nkeep = req->nkeep,
 	};
 	struct mount_plan plan = { 0 };
@@ -294,7 +296,8 @@ static void apply_user_stage(int sock, const struct nix_ns_request *req,
 
 	if (view_plan_user(&parts, &plan, &run_fd, &err) < 0 ||
 	    mount_plan_apply(&plan, &err) < 0)
-		helper_fail(sock, view_plan_origin(req->view, &err), err.msg);
+		helper_fail(sock, hv->entries.source_failed ? hv->closure_origin
+				  : view_plan_origin(req->view, &err), err.msg);
 	if (run_fd >= 0)
 		close(run_fd);
 }
@@ -351,5 +354,5 @@ _Noreturn void nix_ns_helper_main(int sock, const struct nix_ns_request *req,
 			    "lets the node pin (namespace ids per CPU; see README)");
 	reopen_store(sock, req, &hv);
 	apply_user_stage(sock, req, &hv);
-	report_ready(sock, hv.n_entries, refused);
+	report_ready(sock, hv.entries.made, refused);
 }

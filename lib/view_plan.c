@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "closure_view.h"
 
 int view_plan_host(const char *mountpoint, const char *state_dir,
 		   struct mount_plan *plan, struct nix_err *err)
@@ -19,16 +18,15 @@ int view_plan_host(const char *mountpoint, const char *state_dir,
 	return rc;
 }
 
-int view_closure_entries(const struct nix_view *view, const struct nix_store *store,
-			 struct host_entry **entries, size_t *n_entries,
-			 char *origin, size_t origin_len, struct nix_err *err)
+int view_closure_open(const struct nix_view *view, const struct nix_store *store,
+		      struct closure_view *cv, char *origin, size_t origin_len,
+		      struct nix_err *err)
 {
 	char store_dir[PATH_MAX + 8];
 
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
 	snprintf(origin, origin_len, "--nix-closure=%s", view->closure);
-	return closure_view_entries(store, store_dir, view->closure, entries,
-				    n_entries, err);
+	return closure_view_open(store, store_dir, view->closure, cv, err);
 }
 
 int view_plan_user(const struct view_parts *parts, struct mount_plan *plan,
@@ -40,7 +38,7 @@ int view_plan_user(const struct view_parts *parts, struct mount_plan *plan,
 	*run_fd = -1;
 	if (view->closure[0])
 		rc = mount_plan_user_closure(parts->store->store_fd, view->mountpoint,
-					     parts->entries, parts->n_entries, plan, err);
+					     parts->closure, plan, err);
 	else
 		rc = mount_plan_user(parts->store->root_fd, view->mountpoint,
 				     view->writable, plan, err);

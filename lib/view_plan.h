@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "closure_view.h"
 #include "gpu_libs.h"
 #include "mount_plan.h"
 #include "nix_error.h"
@@ -24,8 +25,7 @@
 struct view_parts {
 	const struct nix_view *view;
 	const struct nix_store *store;     /* root_fd, store_fd */
-	const struct host_entry *entries;  /* --nix-closure: its store entries */
-	size_t n_entries;
+	struct mount_entry_source *closure; /* --nix-closure: its store entries */
 	const struct gpu_libs *gpu;        /* n == 0: none */
 	const char *const *keep;           /* what --nix-hide leaves reachable */
 	int nkeep;
@@ -36,11 +36,12 @@ struct view_parts {
 int view_plan_host(const char *mountpoint, const char *state_dir,
 		   struct mount_plan *plan, struct nix_err *err);
 
-/* The closure's store entries, read as the user from the store.  On error,
- * origin (origin_len bytes) names the option: "--nix-closure=<SPEC>". */
-int view_closure_entries(const struct nix_view *view, const struct nix_store *store,
-			 struct host_entry **entries, size_t *n_entries,
-			 char *origin, size_t origin_len, struct nix_err *err);
+/* The closure's SPECs, read as the user (closure_view_open): its entries
+ * are read from the store as the user stage mounts them.  On error, origin
+ * (origin_len bytes) names the option: "--nix-closure=<SPEC>". */
+int view_closure_open(const struct nix_view *view, const struct nix_store *store,
+		      struct closure_view *cv, char *origin, size_t origin_len,
+		      struct nix_err *err);
 
 /* The user stage.  *run_fd: /run, opened for the GPU libraries' plan, to be
  * closed after the plan is applied; -1 without GPU libraries. */

@@ -388,10 +388,14 @@ static void enter_user_namespace(void)
 		die_nix("cannot write the user namespace's gid_map");
 }
 
-static void apply_or_die(struct cli *c, struct mount_plan *plan, const char *origin)
+/* closure: the view's closure entries, if its plan has them (their own
+ * errors name --nix-closure). */
+static void apply_or_die(struct cli *c, struct mount_plan *plan, const char *origin,
+			 const struct nix_view *view, const struct mount_entry_source *closure)
 {
 	struct nix_err err;
-	char line[PATH_MAX * 2 + 64], msg[NIX_ERR_MAX * 2];
+	char line[PATH_MAX * 2 + 64], msg[NIX_ERR_MAX * 2], closure_origin[NIX_QUOTE_MAX + 16];
+	char q[NIX_QUOTE_MAX];
 
 	if (c->verbose)
 		for (size_t i = 0; i < plan->len; i++) {
@@ -399,6 +403,11 @@ static void apply_or_die(struct cli *c, struct mount_plan *plan, const char *ori
 			fprintf(stderr, "spank-nix: %s\n", line);
 		}
 	if (mount_plan_apply(plan, &err) < 0) {
+		if (view && closure && view->closure[0] && closure->source_failed) {
+			snprintf(closure_origin, sizeof(closure_origin), "--nix-closure=%s",
+				 nix_quote(view->closure, q));
+			origin = closure_origin;
+		}
 		snprintf(msg, sizeof(msg), "%s%s%s", origin ? origin : "", origin ? ": " : "", err.msg);
 		die_nix(msg);
 	}
@@ -420,17 +429,18 @@ static int keep_paths(struct cli *c, struct slurm_paths *keep, const char **ptrs
 	return keep->n;
 }
 
-static void closure_entries_or_die(const struct nix_view *view, struct nix_store *store,
-				   struct host_entry **entries, size_t *n_entries)
+static void closure_open_or_die(const struct nix_view *view, struct nix_store *store,
+				struct closure_view *cv, struct mount_entry_source *entries)
 {
 	char store_dir[PATH_MAX + 8], msg[NIX_ERR_MAX * 2], q[NIX_QUOTE_MAX];
 	struct nix_err err;
 
 	nix_view_store_dir(view, store_dir, sizeof(store_dir));
-	if (closure_view_entries(store, store_dir, view->closure, entries, n_entries, &err) < 0) {
+	if (closure_view_open(store, store_dir, view->closure, cv, &err) < 0) {
 		snprintf(msg, sizeof(msg), "--nix-closure=%s: %s", nix_quote(view->closure, q), err.msg);
 		die_nix(msg);
 	}
+	closure_view_source(cv, entries);
 }
 
 /* --nix-store=IMAGE, in our user namespace: squashfuse mounts it at the
@@ -480,8 +490,8 @@ static void mount_image(struct cli *c, struct nix_view *view, struct nix_store *
 static void build_view(struct cli *c, struct nix_view *view, struct nix_store *store,
 		       const char *staging)
 {
-	struct host_entry *entries = NULL;
-	size_t n_entries = 0;
+	struct closure_view cv = { 0 };
+	struct mount_entry_source entries;
 	struct mount_plan plan = { 0 };
 	struct host_root root;
 	struct gpu_libs gpu;
@@ -495,7 +505,7 @@ static void build_view(struct cli *c, struct nix_view *view, struct nix_store *s
 	int rc;
 
 	if (!image && view->closure[0])
-		closure_entries_or_die(view, store, &entries, &n_entries);
+		closure_open_or_die(view, store, &cv, &entries);
 	if (view->hide[0])
 		nkeep = keep_paths(c, &keep, keep_ptrs);
 	if (gpu_libs_find(c->cfg.gpu_libs, c->cfg.gpu_ld_cache, &gpu, &err) < 0)
@@ -506,19 +516,19 @@ static void build_view(struct cli *c, struct nix_view *view, struct nix_store *s
 	    mount_plan_host(&root, view->mountpoint, staging, &plan, &err) < 0)
 		die_nix(err.msg);
 	host_root_free(&root);
-	apply_or_die(c, &plan, NULL);
+	apply_or_die(c, &plan, NULL, NULL, NULL);
 
 	if (image) {
 		mount_image(c, view, store);
 		if (view->closure[0])
-			closure_entries_or_die(view, store, &entries, &n_entries);
+			closure_open_or_die(view, store, &cv, &entries);
 	} else if (nix_store_reopen(view->store, store, &err) < 0) {
 		snprintf(origin, sizeof(origin), "%s: %s", view->origin, err.msg);
 		die_nix(origin);
 	}
 	if (view->closure[0])
-		rc = mount_plan_user_closure(store->store_fd, view->mountpoint, entries,
-					     n_entries, &plan, &err);
+		rc = mount_plan_user_closure(store->store_fd, view->mountpoint, &entries,
+					     &plan, &err);
 	else
 		rc = mount_plan_user(store->root_fd, view->mountpoint, view->writable, &plan, &err);
 	if (rc == 0)
@@ -527,11 +537,11 @@ static void build_view(struct cli *c, struct nix_view *view, struct nix_store *s
 		rc = mount_plan_hide(view->hide, keep_ptrs, nkeep, &plan, &err);
 	if (rc < 0)
 		die_nix(err.msg);
-	apply_or_die(c, &plan, view->origin);
+	apply_or_die(c, &plan, view->origin, view, &entries);
 	if (run_fd >= 0)
 		close(run_fd);
 	gpu_libs_free(&gpu);
-	closure_view_entries_free(entries, n_entries);
+	closure_view_close(&cv);
 }
 
 static _Noreturn void exec_in_view(struct cli *c, const struct nix_view *view,

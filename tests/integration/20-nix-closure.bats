@@ -136,3 +136,19 @@ srun --overlap -n1 --nix-closure=$NIX_OTHER sh -c 'echo \"other \$(readlink /pro
   assert_refused_before_queueing srun -N1 --nix-store='~/nix' --nix-writable --nix-closure="$NIX_HELLO" true
   assert_output_contains "nix: --nix-closure: a closure view is read-only"
 }
+
+# A path of the closure that the database lists but store/ has lost is only
+# found on the node, while the view is being built (the walk of the closure
+# runs as its entries are mounted): the error still names --nix-closure, the
+# step fails, the node stays up, nothing is left.
+@test "errors: a path of the closure gone from store/, found while the view is built" {
+  local lost
+  lost=$(closure_of "$NIX_HELLO" | grep -v -e '-hello-' | head -n1)
+  [ -n "$lost" ]
+  as_user mv "$NIXC_STORE_A/store/$lost" "$NIXC_STORE_A/store/.lost-$lost"
+  run_as_user srun -N1 --nix-store='~/nix' --nix-closure="$NIX_HELLO" true
+  as_user mv "$NIXC_STORE_A/store/.lost-$lost" "$NIXC_STORE_A/store/$lost"
+  assert_failure
+  assert_output_contains "nix: --nix-closure=$NIX_HELLO: $lost is in the database but not in store/"
+  assert_nodes_idle
+}

@@ -81,27 +81,27 @@ END_TEST
 
 START_TEST(mount_points_already_there_are_kept_other_kinds_refused)
 {
-	struct mount_op mkdir_op = { .kind = MOUNT_OP_MKDIR };
-	struct mount_op mkfile_op = { .kind = MOUNT_OP_MKFILE };
-	struct mount_op link_op = { .kind = MOUNT_OP_SYMLINK, .source = "x" };
-	struct mount_op bind_op = { .kind = MOUNT_OP_BIND, .source = "/", .target = "/" };
+	struct host_entry d2 = { .name = "d2", .type = HOST_DIR };
+	struct host_entry f2 = { .name = "f2", .type = HOST_FILE };
+	struct host_entry l2 = { .name = "l2", .type = HOST_SYMLINK, .link = "x" };
+	struct host_entry b2 = { .name = "b2", .type = (enum host_entry_type)42 };
 	int dfd = open(dir, O_PATH | O_DIRECTORY);
 
 	ck_assert_int_ge(dfd, 0);
-	ck_assert_int_eq(mount_point_make_at(dfd, "d2", &mkdir_op), 0);
-	ck_assert_int_eq(mount_point_make_at(dfd, "d2", &mkdir_op), 0);
-	ck_assert_int_eq(mount_point_make_at(dfd, "f2", &mkfile_op), 0);
-	ck_assert_int_eq(mount_point_make_at(dfd, "f2", &mkfile_op), 0);
+	ck_assert_int_eq(mount_point_make_entry(dfd, &d2), 0);
+	ck_assert_int_eq(mount_point_make_entry(dfd, &d2), 0);
+	ck_assert_int_eq(mount_point_make_entry(dfd, &f2), 0);
+	ck_assert_int_eq(mount_point_make_entry(dfd, &f2), 0);
 	ck_assert_uint_eq(type_of(in_dir(5, "d2")), S_IFDIR);
 	ck_assert_uint_eq(type_of(in_dir(6, "f2")), S_IFREG);
 	/* a symlink is made, never replaced */
-	ck_assert_int_eq(mount_point_make_at(dfd, "l2", &link_op), 0);
+	ck_assert_int_eq(mount_point_make_entry(dfd, &l2), 0);
 	errno = 0;
-	ck_assert_int_eq(mount_point_make_at(dfd, "l2", &link_op), -1);
+	ck_assert_int_eq(mount_point_make_entry(dfd, &l2), -1);
 	ck_assert_int_eq(errno, EEXIST);
-	/* a bind is no mount point */
+	/* no type, no mount point */
 	errno = 0;
-	ck_assert_int_eq(mount_point_make_at(dfd, "b2", &bind_op), -1);
+	ck_assert_int_eq(mount_point_make_entry(dfd, &b2), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_uint_eq(type_of(in_dir(7, "b2")), 0);
 	close(dfd);

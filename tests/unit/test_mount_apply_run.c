@@ -1,8 +1,8 @@
 /* mount_plan_apply on a closure view's plan, for real, in a private mount
- * namespace (run as root): hundreds of mount points and binds in one
- * directory are applied with a second process making the mount points;
- * the result, and the error when an op fails, must be those of the ops
- * applied one by one. */
+ * namespace (run as root): a MIRROR of hundreds of entries is applied with
+ * a second process running the source and making the mount points; the
+ * result, and the error when something fails, must be those of each entry
+ * made and bound in turn by one process. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -73,22 +73,52 @@ static struct host_entry *entries_for(int n)
  * process, or op by op (the reference). */
 enum how { WITH_SECOND = 1, WITHOUT_SECOND = -1, ONE_BY_ONE = 0 };
 
-/* Apply the closure plan of entries on top/view. The error message, ""
- * when it worked. */
-static void apply_view(struct host_entry *e, int n, enum how how, char *msg, size_t len)
+/* A source that fails on its own (as a closure's database can) once it
+ * has emitted fail_at entries of inner. */
+struct failing_source {
+	struct host_entry_array *inner;
+	int fail_at;
+};
+
+static int failing_run(void *ctx, int (*emit)(void *ectx, const struct host_entry *e),
+		       void *ectx, struct nix_err *err)
+{
+	struct failing_source *f = ctx;
+
+	for (int i = 0; i < (int)f->inner->n; i++) {
+		if (i == f->fail_at)
+			return nix_err_set(err, "the source failed after %d entries", i);
+		if (emit(ectx, &f->inner->entries[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* Apply the closure plan of entries on top/view (the source failing after
+ * fail_at entries, unless -1). The error message, "" when it worked. */
+static void apply_view(struct host_entry *e, int n, int fail_at, enum how how,
+		       char *msg, size_t len)
 {
 	char src[256], view[256];
 	struct mount_plan plan = { 0 };
 	struct nix_err err = { 0 };
+	struct host_entry_array array = { .entries = e, .n = (size_t)n };
+	struct failing_source failing = { .inner = &array, .fail_at = fail_at };
+	struct mount_entry_source source;
 	int fd, rc = 0;
+
+	mount_entries_of_array(&source, &array);
+	if (fail_at >= 0)
+		source = (struct mount_entry_source){ .run = failing_run, .ctx = &failing };
 
 	snprintf(src, sizeof(src), "%s/src", top);
 	snprintf(view, sizeof(view), "%s/view", top);
 	mkdir(view, 0755);
 	fd = open(src, O_PATH | O_DIRECTORY);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(mount_plan_user_closure(fd, view, e, n, &plan, &err), 0);
+	ck_assert_int_eq(mount_plan_user_closure(fd, view, &source, &plan, &err), 0);
 	if (how == ONE_BY_ONE) {
+		mount_apply_second_process = WITHOUT_SECOND;
 		for (size_t i = 0; i < plan.len && rc == 0; i++) {
 			struct mount_plan one = { .ops = &plan.ops[i], .len = 1, .cap = 1 };
 
@@ -98,14 +128,17 @@ static void apply_view(struct host_entry *e, int n, enum how how, char *msg, siz
 		mount_apply_second_process = how; /* whatever the machine's load */
 		rc = mount_plan_apply(&plan, &err);
 	}
-	snprintf(msg, len, "%s", rc < 0 ? err.msg : "");
+	if (rc < 0) /* whose error: the caller names the source's option for its own */
+		snprintf(msg, len, "%s%s", source.source_failed ? "[source] " : "", err.msg);
+	else
+		snprintf(msg, len, "%s", source.made == (size_t)n ? "" : "wrong count of entries made");
 	mount_plan_free(&plan);
 	close(fd);
 }
 
 /* Run apply_view in a fresh namespace; its message through a pipe. */
-static void apply_in_child(struct host_entry *e, int n, int make, enum how how,
-			   char *msg, size_t len)
+static void apply_in_child(struct host_entry *e, int n, int make, int fail_at,
+			   enum how how, char *msg, size_t len)
 {
 	int p[2], st;
 	ssize_t got;
@@ -119,7 +152,7 @@ static void apply_in_child(struct host_entry *e, int n, int make, enum how how,
 		close(p[0]);
 		private_top();
 		make_source(make);
-		apply_view(e, n, how, m, sizeof(m));
+		apply_view(e, n, fail_at, how, m, sizeof(m));
 		if (!m[0]) { /* check every entry of the view */
 			for (int i = 0; i < n; i++) {
 				char path[256], link[64];
@@ -168,8 +201,8 @@ static void fresh_entries(void)
  * all) and op by op (in one), the source holding only the first make. */
 static void apply_with_second_and_one_by_one(int make)
 {
-	apply_in_child(entries, N_ENTRIES, make, WITH_SECOND, all, sizeof(all));
-	apply_in_child(entries, N_ENTRIES, make, ONE_BY_ONE, one, sizeof(one));
+	apply_in_child(entries, N_ENTRIES, make, -1, WITH_SECOND, all, sizeof(all));
+	apply_in_child(entries, N_ENTRIES, make, -1, ONE_BY_ONE, one, sizeof(one));
 }
 
 START_TEST(many_entries_are_made_and_bound_as_one_by_one)
@@ -177,7 +210,7 @@ START_TEST(many_entries_are_made_and_bound_as_one_by_one)
 	apply_with_second_and_one_by_one(N_ENTRIES);
 	ck_assert_str_eq(all, "");
 	ck_assert_str_eq(one, "");
-	apply_in_child(entries, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
+	apply_in_child(entries, N_ENTRIES, N_ENTRIES, -1, WITHOUT_SECOND, all, sizeof(all));
 	ck_assert_str_eq(all, "");
 }
 END_TEST
@@ -189,6 +222,7 @@ START_TEST(a_failed_bind_is_the_error_of_one_by_one)
 	ck_assert_str_eq(all, one);
 	ck_assert_ptr_nonnull(strstr(all, "/view/.all/e0400"));
 	ck_assert_ptr_nonnull(strstr(all, strerror(ENOENT)));
+	ck_assert_ptr_null(strstr(all, "[source]")); /* a bind's error, not the source's */
 }
 END_TEST
 
@@ -202,6 +236,7 @@ START_TEST(a_failed_mount_point_is_the_error_of_one_by_one)
 	ck_assert_str_eq(all, one);
 	ck_assert_ptr_nonnull(strstr(all, "symlink"));
 	ck_assert_ptr_nonnull(strstr(all, strerror(EEXIST)));
+	ck_assert_ptr_null(strstr(all, "[source]"));
 }
 END_TEST
 
@@ -216,8 +251,25 @@ START_TEST(the_first_failure_in_plan_order_wins)
 	apply_with_second_and_one_by_one(N_ENTRIES);
 	ck_assert_str_eq(all, one);
 	ck_assert_ptr_nonnull(strstr(all, "/view/.all/e0301"));
-	apply_in_child(entries, N_ENTRIES, N_ENTRIES, WITHOUT_SECOND, all, sizeof(all));
+	apply_in_child(entries, N_ENTRIES, N_ENTRIES, -1, WITHOUT_SECOND, all, sizeof(all));
 	ck_assert_str_eq(all, one);
+}
+END_TEST
+
+/* The source's own failure, after 450 entries: the view reports it, and
+ * what came before it is made and bound, with or without the second
+ * process. */
+START_TEST(the_source_failing_is_reported_after_what_it_gave)
+{
+	char what[MSG_LEN];
+
+	apply_in_child(entries, N_ENTRIES, N_ENTRIES, 450, WITH_SECOND, all, sizeof(all));
+	apply_in_child(entries, N_ENTRIES, N_ENTRIES, 450, ONE_BY_ONE, one, sizeof(one));
+	ck_assert_str_eq(all, "[source] the source failed after 450 entries");
+	ck_assert_str_eq(all, one);
+	/* and the first 450 were there: the same run, checked up to them */
+	apply_in_child(entries, 450, N_ENTRIES, -1, WITH_SECOND, what, sizeof(what));
+	ck_assert_str_eq(what, "");
 }
 END_TEST
 
@@ -242,6 +294,7 @@ int main(void)
 	tcase_add_test(tc, a_failed_bind_is_the_error_of_one_by_one);
 	tcase_add_test(tc, a_failed_mount_point_is_the_error_of_one_by_one);
 	tcase_add_test(tc, the_first_failure_in_plan_order_wins);
+	tcase_add_test(tc, the_source_failing_is_reported_after_what_it_gave);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
