@@ -108,12 +108,38 @@ static int job_dir_of(char *line, char *dir, size_t dirlen, bool *v2)
 	return 0;
 }
 
-int nix_fuse_server_adopt(pid_t pid, const char *record, struct nix_err *err)
+/* Whether every uid of pid (real, effective, saved, file system) is uid. */
+static bool runs_as(pid_t pid, uid_t uid)
+{
+	char path[64], line[256];
+	unsigned long ids[4];
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) == 4) {
+			ok = ids[0] == uid && ids[1] == uid && ids[2] == uid && ids[3] == uid;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+int nix_fuse_server_adopt(pid_t pid, uid_t uid, const char *record, struct nix_err *err)
 {
 	char line[PATH_MAX], dirs[MAX_CGROUPS][PATH_MAX];
 	int ndirs = 0, rc = 0;
 	bool v2;
 	FILE *f, *out;
+
+	/* The pid comes from the helper, which reads the user's files: only a
+	 * process of the job's user is moved, recorded and killed at job end. */
+	if (!runs_as(pid, uid))
+		return nix_err_set(err, "squashfs=fuse: pid %d is not a process of uid %u",
+				   (int)pid, (unsigned)uid);
 
 	/* a record of a creator killed half-way: its server goes first */
 	nix_fuse_server_end(record);

@@ -23,9 +23,10 @@
  * step's): its length, 0 when the path is not a job's. */
 size_t nix_fuse_job_cgroup(const char *path);
 
-/* Move pid from the caller's step cgroups into their job's, and write the
- * record (pid, start time, the cgroup directories) at record. */
-int nix_fuse_server_adopt(pid_t pid, const char *record, struct nix_err *err);
+/* Move pid, a process of uid (every one of its uids; else an error and
+ * nothing done), from the caller's step cgroups into their job's, and
+ * write the record (pid, start time, the cgroup directories) at record. */
+int nix_fuse_server_adopt(pid_t pid, uid_t uid, const char *record, struct nix_err *err);
 
 /* Job end: kill the recorded server if it is still that process, wait for
  * it (a bound of a second or two), remove its job cgroups when empty. */

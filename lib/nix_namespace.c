@@ -156,7 +156,8 @@ static void reap(pid_t pid, bool kill_now, int64_t deadline_ms)
 /* An image's FUSE server must live as long as the view, not the step:
  * moved into the job's cgroups and recorded next to the pin, for the
  * job's end (nix_fuse_server.h). */
-static int adopt_server(const char *pid_text, const char *pin_path, struct nix_err *err)
+static int adopt_server(const char *pid_text, uid_t uid, const char *pin_path,
+			struct nix_err *err)
 {
 	char record[PATH_MAX + 8];
 	long pid = strtol(pid_text, NULL, 10);
@@ -164,7 +165,7 @@ static int adopt_server(const char *pid_text, const char *pin_path, struct nix_e
 	if (pid <= 1)
 		return nix_err_set(err, "the namespace helper sent a bad server pid");
 	snprintf(record, sizeof(record), "%s" NIX_FUSE_RECORD_SUFFIX, pin_path);
-	return nix_fuse_server_adopt((pid_t)pid, record, err);
+	return nix_fuse_server_adopt((pid_t)pid, uid, record, err);
 }
 
 int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
@@ -216,7 +217,7 @@ int nix_ns_create(const struct nix_ns_request *req, struct nix_err *err)
 			continue;
 		}
 		if (msg[0] == MSG_SERVER) {
-			if (adopt_server(msg + 1, req->pin_path, err) < 0)
+			if (adopt_server(msg + 1, req->ids->uid, req->pin_path, err) < 0)
 				goto fail;
 			continue;
 		}

@@ -29,15 +29,29 @@ START_TEST(job_cgroup_of_a_step)
 }
 END_TEST
 
-static pid_t start_sleeper(void)
-{
-	pid_t pid = fork();
+#define SERVER_UID 65534
 
+/* A process that waits, as root or (uid > 0) with all its uids uid. */
+static pid_t start_sleeper(uid_t uid)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
 	if (pid == 0) {
+		if (uid && setresuid(uid, uid, uid) < 0)
+			_exit(1);
+		close(p[0]);
+		close(p[1]); /* ready */
 		pause();
 		_exit(0);
 	}
 	ck_assert_int_gt(pid, 0);
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 0);
+	close(p[0]);
 	return pid;
 }
 
@@ -47,14 +61,14 @@ START_TEST(job_end_kills_the_recorded_server_only)
 {
 	char record[] = "/tmp/test_image_record.XXXXXX";
 	int status, fd = mkstemp(record);
-	pid_t server = start_sleeper(), other = start_sleeper();
+	pid_t server = start_sleeper(SERVER_UID), other = start_sleeper(0);
 	struct nix_err err;
 	FILE *f;
 
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	unlink(record);
-	ck_assert_int_eq(nix_fuse_server_adopt(server, record, &err), 0);
+	ck_assert_int_eq(nix_fuse_server_adopt(server, SERVER_UID, record, &err), 0);
 	nix_fuse_server_end(record);
 	ck_assert_int_eq(waitpid(server, &status, 0), server);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -70,6 +84,34 @@ START_TEST(job_end_kills_the_recorded_server_only)
 }
 END_TEST
 
+/* The pid comes from the namespace helper, which reads the user's files: a
+ * process that is not all the job user's (root's here, or another uid's)
+ * is neither recorded nor, at job end, killed. */
+START_TEST(only_a_process_of_the_user_is_adopted)
+{
+	char record[] = "/tmp/test_image_record.XXXXXX";
+	int status, fd = mkstemp(record);
+	pid_t roots = start_sleeper(0), users = start_sleeper(SERVER_UID);
+	struct nix_err err = { "" };
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(record);
+	ck_assert_int_eq(nix_fuse_server_adopt(roots, SERVER_UID, record, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is not a process of uid 65534"));
+	ck_assert_int_eq(access(record, F_OK), -1); /* nothing recorded */
+	ck_assert_int_eq(nix_fuse_server_adopt(users, SERVER_UID - 1, record, &err), -1);
+	ck_assert_int_eq(access(record, F_OK), -1);
+	nix_fuse_server_end(record);
+	ck_assert_int_eq(waitpid(roots, &status, WNOHANG), 0); /* still alive */
+	ck_assert_int_eq(waitpid(users, &status, WNOHANG), 0);
+	kill(roots, SIGKILL);
+	kill(users, SIGKILL);
+	waitpid(roots, &status, 0);
+	waitpid(users, &status, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("nix_fuse_server");
@@ -77,6 +119,7 @@ int main(void)
 
 	tcase_add_test(tc, job_cgroup_of_a_step);
 	tcase_add_test(tc, job_end_kills_the_recorded_server_only);
+	tcase_add_test(tc, only_a_process_of_the_user_is_adopted);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
