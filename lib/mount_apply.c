@@ -84,13 +84,19 @@ static int detach_below(const char *prefix, struct nix_err *err)
 }
 
 /* Make the one mount holding path private (per mountinfo: the topmost
- * mount on the longest mount point that is a prefix of path). */
+ * mount on the longest mount point that is a prefix of path). When path
+ * is that mount point, the kernel finds it without mountinfo. */
 static int make_holder_private(const char *path)
 {
-	struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_table *tb;
 	struct libmnt_fs *fs;
 	int rc = -1;
 
+	if (mount(NULL, path, NULL, MS_PRIVATE, NULL) == 0)
+		return 0;
+	if (errno != EINVAL) /* EINVAL: path is below a mount point */
+		return -1;
+	tb = mnt_new_table();
 	if (tb && mnt_table_parse_file(tb, "/proc/self/mountinfo") == 0) {
 		fs = mnt_table_find_mountpoint(tb, path, MNT_ITER_BACKWARD);
 		if (fs && mnt_fs_get_target(fs))

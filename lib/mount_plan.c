@@ -246,10 +246,16 @@ int mount_plan_user_closure(int store_fd, const char *mountpoint,
 	 * The mount points go on a ramfs: it makes them faster than a tmpfs
 	 * does, and nothing is written to it once it is read-only. */
 	snprintf(all, sizeof(all), "%s/.all", mountpoint);
+	/* The staging point is made private before anything is bound from it,
+	 * so the entries are too: as slaves of the node's mount of the store
+	 * (shared where systemd runs the node), each would take that mount's
+	 * later mount events, and every one of those events would visit every
+	 * entry of every view on the node. */
 	if (plan_add(plan, MOUNT_OP_RAMFS, NULL, mountpoint, -1, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_MKDIR, NULL, store, -1, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_MKDIR, NULL, all, -1, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_BIND_FD, NULL, all, store_fd, false, err) < 0 ||
+	    plan_add(plan, MOUNT_OP_MAKE_PRIVATE, NULL, all, -1, false, err) < 0 ||
 	    plan_add(plan, MOUNT_OP_RESTRICT, NULL, all, -1, true, err) < 0)
 		return -1;
 	if (plan_add(plan, MOUNT_OP_MIRROR, all, store, -1, false, err) < 0)

@@ -273,6 +273,38 @@ START_TEST(the_source_failing_is_reported_after_what_it_gave)
 }
 END_TEST
 
+/* Where the store's mount is shared (systemd makes / shared), a mount
+ * made there after the view is built must not reach the view's entries:
+ * in the child, top is made shared, the view built, and a tmpfs holding
+ * a marker mounted on the source of entry e0000. */
+START_TEST(the_entries_take_no_mount_events_from_the_store)
+{
+	char m[MSG_LEN], marker[256];
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		private_top();
+		if (mount(NULL, top, NULL, MS_SHARED, NULL) < 0)
+			_exit(90);
+		make_source(6);
+		apply_view(entries, 6, -1, WITH_SECOND, m, sizeof(m));
+		if (m[0])
+			_exit(91);
+		snprintf(marker, sizeof(marker), "%s/src/e0000", top);
+		if (mount("tmpfs", marker, "tmpfs", 0, "mode=0755") < 0)
+			_exit(92);
+		snprintf(marker, sizeof(marker), "%s/src/e0000/marker", top);
+		if (mkdir(marker, 0755) < 0)
+			_exit(93);
+		snprintf(marker, sizeof(marker), "%s/view/store/e0000/marker", top);
+		_exit(access(marker, F_OK) == 0 ? 94 : 0); /* 94: it reached the view */
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child failed: %d", st);
+}
+END_TEST
+
 static void make_top(void)
 {
 	ck_assert_ptr_nonnull(mkdtemp(top));
@@ -295,6 +327,7 @@ int main(void)
 	tcase_add_test(tc, a_failed_mount_point_is_the_error_of_one_by_one);
 	tcase_add_test(tc, the_first_failure_in_plan_order_wins);
 	tcase_add_test(tc, the_source_failing_is_reported_after_what_it_gave);
+	tcase_add_test(tc, the_entries_take_no_mount_events_from_the_store);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

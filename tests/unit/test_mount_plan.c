@@ -120,12 +120,13 @@ START_TEST(closure_stage_mirrors_its_entries_from_a_readonly_store)
 			 "mkdir /nix/store\n"
 			 "mkdir /nix/.all\n"
 			 "bind fd -> /nix/.all\n"
+			 "make-private mount of /nix/.all\n"
 			 "restrict /nix/.all ro\n"
 			 "mirror /nix/.all -> /nix/store\n"
 			 "umount /nix/.all\n"
 			 "rmdir /nix/.all\n"
 			 "restrict /nix ro\n");
-	ck_assert_ptr_eq(plan.ops[5].entries, &source);
+	ck_assert_ptr_eq(plan.ops[6].entries, &source);
 	ck_assert_int_eq(plan.ops[3].fd, 5);
 	mount_plan_free(&plan);
 }
