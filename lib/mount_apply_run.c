@@ -108,16 +108,26 @@ static bool valid_name(const char *name)
 	       strcmp(name, ".") && strcmp(name, "..");
 }
 
+/* An entry's mount point in dfd (the op's target); an error names it as
+ * the plan op it stands for. */
+static int make_entry_point(const struct mount_op *op, int dfd,
+			    const struct host_entry *e, struct nix_err *err)
+{
+	if (!valid_name(e->name))
+		return nix_err_set(err, "invalid entry name in %s", op->source);
+	if (mount_point_make_entry(dfd, e) < 0)
+		return entry_failed(op, e, false, errno, err);
+	return 0;
+}
+
 /* The second process's emit: the mount point, then the name for the binder. */
 static int make_and_tell(void *ectx, const struct host_entry *e)
 {
 	struct maker *m = ectx;
 
 	m->point_failed = true; /* unless all goes well */
-	if (!valid_name(e->name))
-		return nix_err_set(&m->err, "invalid entry name in %s", m->op->source);
-	if (mount_point_make_entry(m->dfd, e) < 0)
-		return entry_failed(m->op, e, false, errno, &m->err);
+	if (make_entry_point(m->op, m->dfd, e, &m->err) < 0)
+		return -1;
 	m->made++;
 	if (e->type != HOST_SYMLINK && /* a symlink is made, not bound */
 	    (put(m, 'B', e->name) < 0 || (++m->pending % FLUSH_EVERY == 0 && flush(m) < 0)))
@@ -228,10 +238,8 @@ static int make_and_bind(void *ectx, const struct host_entry *e)
 	struct inline_ctx *c = ectx;
 
 	c->entry_failed = true; /* unless all goes well */
-	if (!valid_name(e->name))
-		return nix_err_set(c->err, "invalid entry name in %s", c->op->source);
-	if (mount_point_make_entry(c->dfd, e) < 0)
-		return entry_failed(c->op, e, false, errno, c->err);
+	if (make_entry_point(c->op, c->dfd, e, c->err) < 0)
+		return -1;
 	if (e->type != HOST_SYMLINK && bind_entry(c->op, e->name) < 0)
 		return entry_failed(c->op, e, true, errno, c->err);
 	c->made++;
