@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nix_clock.h"
+#include "nix_state_mount.h"
 #include "nix_state_pins.h"
 
 void nix_boot_id(char out[64])
@@ -106,27 +107,6 @@ static bool owner_matches(const char *path, uid_t uid)
 	return ok;
 }
 
-/* flock, but only until the deadline: the holder may be a creator that a
- * user keeps stopped, and root must not wait on it for ever. */
-static int lock_until(int fd, int64_t deadline_ms)
-{
-	int pause_ms = 1;
-
-	for (;;) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return 0;
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return -1;
-		if (nix_ms_left(deadline_ms) == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		nix_sleep_ms(pause_ms);
-		if (pause_ms < 16)
-			pause_ms *= 2;
-	}
-}
-
 /* Is the file we locked still the job's lock? The prolog's sweep may have
  * removed the directory between our open and our flock. */
 static bool lock_still_linked(int fd, const char *lock)
@@ -138,30 +118,37 @@ static bool lock_still_linked(int fd, const char *lock)
 	       now.st_ino == held.st_ino;
 }
 
+/* The job's lock alone (nix_state_unlock_job also lets the state dir go). */
+static void close_job_lock(struct nix_job_dir *jd)
+{
+	if (jd->lock_fd >= 0)
+		close(jd->lock_fd);
+	jd->lock_fd = -1;
+}
+
 static int lock_job_once(const char *state_dir, const char *node,
 			 int64_t deadline_ms, struct nix_job_dir *jd, struct nix_err *err)
 {
 	char node_dir[PATH_MAX + NAME_MAX + 2], lock[PATH_MAX + 8];
 
 	snprintf(node_dir, sizeof(node_dir), "%s/%s", state_dir, node);
-	if (mkdir_parents(state_dir, err) < 0 || mkdir_root_only(state_dir, err) < 0 ||
-	    mkdir_root_only(node_dir, err) < 0 || mkdir_root_only(jd->path, err) < 0)
+	if (mkdir_root_only(node_dir, err) < 0 || mkdir_root_only(jd->path, err) < 0)
 		return -1;
 
 	snprintf(lock, sizeof(lock), "%s/lock", jd->path);
 	jd->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (jd->lock_fd < 0)
 		return nix_err_errno(err, errno, "cannot open %s", lock);
-	if (lock_until(jd->lock_fd, deadline_ms) < 0) {
+	if (nix_flock_until(jd->lock_fd, LOCK_EX, deadline_ms) < 0) {
 		if (errno == ETIMEDOUT)
 			nix_err_set(err, "another step of this job held %s past the time limit", lock);
 		else
 			nix_err_errno(err, errno, "cannot lock %s", lock);
-		nix_state_unlock_job(jd);
+		close_job_lock(jd);
 		return -1;
 	}
 	if (!lock_still_linked(jd->lock_fd, lock)) {
-		nix_state_unlock_job(jd);
+		close_job_lock(jd);
 		return 1; /* swept away under us: again */
 	}
 	return 0;
@@ -176,12 +163,18 @@ int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
 	*jd = (struct nix_job_dir)NIX_JOB_DIR_INIT;
 	if (nix_state_job_path(state_dir, node, jobid, jd->path, sizeof(jd->path), err) < 0)
 		return -1;
+	/* held shared while the job's pins are made: nix_state_mount.h */
+	if (mkdir_parents(state_dir, err) < 0 || mkdir_root_only(state_dir, err) < 0 ||
+	    nix_state_dir_hold(state_dir, deadline_ms, &jd->state_fd, err) < 0)
+		return -1;
 	for (int tries = 0; rc == 1 && tries < 5; tries++)
 		rc = lock_job_once(state_dir, node, deadline_ms, jd, err);
 	if (rc == 1)
-		return nix_err_set(err, "%s keeps being removed while we lock it", jd->path);
-	if (rc < 0)
+		nix_err_set(err, "%s keeps being removed while we lock it", jd->path);
+	if (rc != 0) {
+		nix_state_unlock_job(jd);
 		return -1;
+	}
 	if (!owner_matches(jd->path, uid)) {
 		nix_state_empty_job_dir(jd->path, "lock");
 		if (write_owner(jd->path, uid, err) < 0) {
@@ -194,9 +187,10 @@ int nix_state_lock_job(const char *state_dir, const char *node, uint32_t jobid,
 
 void nix_state_unlock_job(struct nix_job_dir *jd)
 {
-	if (jd->lock_fd >= 0)
-		close(jd->lock_fd); /* releases the flock */
-	jd->lock_fd = -1;
+	close_job_lock(jd); /* releases the flocks */
+	if (jd->state_fd >= 0)
+		close(jd->state_fd);
+	jd->state_fd = -1;
 }
 
 void nix_state_file(const struct nix_job_dir *jd, const char *key,

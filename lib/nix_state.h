@@ -35,9 +35,10 @@
 struct nix_job_dir {
 	char path[PATH_MAX];
 	int lock_fd;
+	int state_fd; /* the state dir, its flock held shared */
 };
 
-#define NIX_JOB_DIR_INIT { .path = "", .lock_fd = -1 }
+#define NIX_JOB_DIR_INIT { .path = "", .lock_fd = -1, .state_fd = -1 }
 
 /* Path of a job's directory (nothing is created). The node name must be a
  * plain name: no '/', not "." or "..". */

@@ -13,6 +13,7 @@ setup_file() {
 
 teardown() {
   local m
+  [ -z "${holder:-}" ] || kill "$holder" 2>/dev/null || true
   for m in "$NIXC_SCRATCH/later/m" "$NIXC_SCRATCH/hid/m"; do
     mountpoint -q "$m" && umount "$m"
   done
@@ -89,4 +90,24 @@ teardown() {
   wait_job "$id" 30 >/dev/null || true
   assert_success
   assert_output_contains "$NIX_GREETING on $n"
+}
+
+@test "with a copy of the node's /run in another mount namespace (a systemd service's), jobs still pin" {
+  # A pin is a mount namespace file, which the kernel will not copy into
+  # another namespace: while the state dir was on a /run that propagates
+  # to a copy elsewhere, every pin failed (EINVAL) and so did every job.
+  # The state dir is now a private mount of its own.
+  local n
+  n=$(nodes | head -1)
+  holder=$(on_node "$n" sh -c 'unshare --mount --propagation slave sleep 120 </dev/null >/dev/null 2>&1 & echo $!')
+  [ -n "$holder" ]
+  run on_node "$n" sh -c "grep ' /run ' /proc/$holder/mountinfo | tail -n1 | grep -c master:"
+  assert_equal "$output" 1
+  run_as_user srun -N1 -w "$n" --nix-store='~/nix' "$NIX_HELLO_BIN"
+  assert_success
+  assert_output_contains "$NIX_GREETING on $n"
+  run on_node "$n" findmnt -rno PROPAGATION "$NIXC_STATE_DIR"
+  assert_equal "$output" private
+  kill "$holder"
+  holder=
 }
