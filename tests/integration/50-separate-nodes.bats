@@ -51,6 +51,19 @@ mntns_id() {
   done
 }
 
+@test "a node's mounts are shared, as systemd makes them, and a service holds slave copies" {
+  local n svc
+  for n in $(nodes); do
+    run on_node "$n" findmnt -rno PROPAGATION /
+    [[ "$output" == shared* ]] || { echo "$n: / is $output" >&2; return 1; }
+    svc=$(cat "$NIXC_DIR/pids/service-$n")
+    [ "$(readlink "/proc/$svc/ns/mnt")" != "$(readlink "/proc/$(cat "$NIXC_DIR/pids/slurmd-$n")/ns/mnt")" ]
+    # the node's /run reaches the service: a slave of it
+    run on_node "$n" sh -c "grep ' /run ' /proc/$svc/mountinfo | tail -n1 | grep -c master:"
+    assert_equal "$output" 1
+  done
+}
+
 @test "a host mount made after the nodes started reaches them (slave propagation)" {
   local d=$NIXC_SCRATCH/later-mount n missing=""
   mkdir -p "$d"
