@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nix_clock.h"
+#include "nix_path.h"
 
 /* Is anything mounted below dir (per /proc/self/mountinfo)? -1: unknown. */
 static int mounted_below(const char *dir)
@@ -17,7 +18,6 @@ static int mounted_below(const char *dir)
 	struct libmnt_table *tb = mnt_new_table();
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
-	size_t len = strlen(dir);
 	int below = -1;
 
 	if (tb && it && mnt_table_parse_file(tb, "/proc/self/mountinfo") == 0) {
@@ -25,7 +25,7 @@ static int mounted_below(const char *dir)
 		while (!below && mnt_table_next_fs(tb, it, &fs) == 0) {
 			const char *t = mnt_fs_get_target(fs);
 
-			below = t && !strncmp(t, dir, len) && t[len] == '/';
+			below = t && strcmp(t, dir) && nix_path_has_prefix(t, dir);
 		}
 	}
 	mnt_free_iter(it);

@@ -138,6 +138,18 @@ static bool is_mount_point(const char *path)
 	return mount(NULL, path, NULL, MS_PRIVATE, NULL) == 0; /* EINVAL if not */
 }
 
+/* What a step building a view does to the state dir: the job's directory
+ * locked (the state dir held), then let go. Exits with code if it fails. */
+static void lock_and_let_go(uint32_t jobid, int code)
+{
+	struct nix_job_dir jd;
+	struct nix_err err;
+
+	if (nix_state_lock_job(state, "node1", jobid, USER_ID, far_deadline(), &jd, &err) < 0)
+		_exit(code);
+	nix_state_unlock_job(&jd);
+}
+
 static void run_in_child(void (*body)(void))
 {
 	int st;
@@ -185,8 +197,6 @@ END_TEST
  * state dir becomes a mount of its own. */
 static void pin_below(void)
 {
-	struct nix_job_dir jd;
-	struct nix_err err;
 	char node[320], file[340];
 	pid_t pinned;
 	bool made;
@@ -196,17 +206,13 @@ static void pin_below(void)
 	snprintf(node, sizeof(node), "%s/node1", state);
 	if (mkdir(node, 0700) < 0 || pin(node, "old.mnt", pinned) != 0)
 		_exit(93);
-	if (nix_state_lock_job(state, "node1", 2, USER_ID, far_deadline(), &jd, &err) < 0)
-		_exit(94);
-	nix_state_unlock_job(&jd);
+	lock_and_let_go(2, 94);
 	snprintf(file, sizeof(file), "%s/old.mnt", node);
 	if (is_mount_point(state) || !is_mount_point(file))
 		_exit(95); /* made a mount over the pin, or the pin is gone */
 	if (umount2(file, MNT_DETACH) < 0)
 		_exit(96);
-	if (nix_state_lock_job(state, "node1", 2, USER_ID, far_deadline(), &jd, &err) < 0)
-		_exit(97);
-	nix_state_unlock_job(&jd);
+	lock_and_let_go(2, 97);
 	end(pinned);
 	made = is_mount_point(state);
 	drop_tmpfs();
@@ -223,8 +229,6 @@ END_TEST
  * taken, the mount left for a later step. */
 static void held(void)
 {
-	struct nix_job_dir jd;
-	struct nix_err err;
 	bool made;
 	int fd;
 
@@ -232,15 +236,11 @@ static void held(void)
 	fd = open(state, O_RDONLY | O_DIRECTORY);
 	if (fd < 0 || flock(fd, LOCK_SH) < 0)
 		_exit(93);
-	if (nix_state_lock_job(state, "node1", 3, USER_ID, far_deadline(), &jd, &err) < 0)
-		_exit(94);
-	nix_state_unlock_job(&jd);
+	lock_and_let_go(3, 94);
 	if (is_mount_point(state))
 		_exit(95);
 	close(fd);
-	if (nix_state_lock_job(state, "node1", 3, USER_ID, far_deadline(), &jd, &err) < 0)
-		_exit(96);
-	nix_state_unlock_job(&jd);
+	lock_and_let_go(3, 96);
 	made = is_mount_point(state);
 	drop_tmpfs();
 	_exit(made ? 0 : 97);
