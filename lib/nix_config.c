@@ -168,6 +168,9 @@ int nix_config_parse(struct nix_config *cfg, int argc, char **argv,
 		} else if (!strcmp(key, "allow_writable")) {
 			if (parse_bool(key, val, &cfg->allow_writable, err) < 0)
 				return -1;
+		} else if (!strcmp(key, "build_in_prolog")) {
+			if (parse_bool(key, val, &cfg->build_in_prolog, err) < 0)
+				return -1;
 		} else if (!strcmp(key, "check_on_submit")) {
 			if (parse_bool(key, val, &cfg->check_on_submit, err) < 0)
 				return -1;

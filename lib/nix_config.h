@@ -30,6 +30,9 @@ struct nix_config {
 	int n_site_stores;
 	bool allow_writable;          /* may users ask for --nix-writable? */
 	bool check_on_submit;         /* validate --nix-store in srun/sbatch too */
+	/* Build the view a job declares at sbatch/salloc in slurmd's job
+	 * prolog (build_in_prolog=yes), so that its first step finds it. */
+	bool build_in_prolog;
 	char hide_default[PATH_MAX];  /* host paths hidden by default, "a,b" */
 	int create_timeout_s;         /* bound on building one namespace */
 	int max_views;                /* views (mount namespaces) per job per node */

@@ -70,7 +70,9 @@ static int remove_job_state(spank_t sp, bool sweep)
 
 int nix_node_job_start(spank_t sp)
 {
-	return remove_job_state(sp, true);
+	remove_job_state(sp, true);
+	nix_prolog_build_view(sp);
+	return 0;
 }
 
 int nix_node_job_end(spank_t sp)

@@ -252,6 +252,25 @@ void nix_options_from_job_env(spank_t sp)
 	}
 }
 
+/* The job prolog sees the options sbatch or salloc gave (the job's
+ * spank_job_env, which slurmd passes as SPANK_<name>: Slurm's variable
+ * without its SLURM_ prefix). Options given to an srun alone never reach
+ * it. The values are the user's, as any option's. */
+void nix_options_from_prolog_env(void)
+{
+	const size_t skip = strlen("SLURM_");
+	char name[96];
+
+	for (enum nix_opt id = 0; id < NIX_OPT_COUNT; id++) {
+		const char *value;
+
+		option_env_name(id, name, sizeof(name));
+		value = getenv(name + skip);
+		if (value)
+			set_option(id, value, 1);
+	}
+}
+
 /* The value a task's environment carries for an option: NULL for none. */
 static const char *exported_value(const struct nix_request *req, enum nix_opt id)
 {

@@ -6,6 +6,7 @@
 
 #include <slurm/spank.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "nix_config.h"
@@ -39,6 +40,7 @@ extern struct plugin nix_plugin;
 /* options.c */
 int nix_options_register(spank_t sp);
 void nix_options_from_job_env(spank_t sp);
+void nix_options_from_prolog_env(void);
 void nix_options_from_user_env(bool before_options);
 const char *nix_options_env_hint(const char *msg);
 int nix_options_export(spank_t sp);
@@ -47,6 +49,10 @@ int nix_options_export(spank_t sp);
 int nix_client_check(spank_t sp);
 
 /* task.c: slurmstepd */
+struct nix_job_user;
+void nix_log_view_built(const struct nix_job_user *u, const char *node,
+			const struct nix_view *view, size_t npaths, int64_t ms,
+			const char *where);
 int nix_step_begin(spank_t sp);
 int nix_task_prepare(spank_t sp);
 int nix_task_enter(spank_t sp);
@@ -54,6 +60,8 @@ void nix_task_release(void);
 
 /* node.c: slurmd's prolog and epilog */
 int nix_node_job_start(spank_t sp);
+/* prolog.c: build_in_prolog=yes */
+void nix_prolog_build_view(spank_t sp);
 int nix_node_job_end(spank_t sp);
 int nix_node_name(char *out, size_t len);
 

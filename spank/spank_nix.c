@@ -8,8 +8,10 @@
  *                     become options Slurm reads before the command line
  *     init_post_opt   check the options and the store; refuse bad input
  *                     with one "nix: ..." line before the job is queued
- *   slurmd, as root, once per job per node        (node.c)
- *     job_prolog      clear what an earlier job with this id left behind
+ *   slurmd, as root, once per job per node        (node.c, prolog.c)
+ *     job_prolog      clear what an earlier job with this id left behind;
+ *                     with build_in_prolog=yes, build the view the job
+ *                     declared at sbatch/salloc for its first step to find
  *   slurmstepd, for the batch step and every srun step   (task.c)
  *     init            register the options (their values arrive next)
  *     init_post_opt   pick the options up from the environment when the

@@ -173,9 +173,11 @@ static void default_store_unusable(const struct nix_view *view, const char *why,
 		 "%s: %s; the job runs without %.256s", origin, why, view->mountpoint);
 }
 
-/* slurmd's log, one line per view built, as an admin greps for it. */
-static void log_view_built(const struct nix_job_user *u, const char *node,
-			   const struct nix_view *view, size_t npaths, int64_t ms)
+/* slurmd's log, one line per view built, as an admin greps for it; where:
+ * "" in a step, " in=prolog" in the job prolog. */
+void nix_log_view_built(const struct nix_job_user *u, const char *node,
+			const struct nix_view *view, size_t npaths, int64_t ms,
+			const char *where)
 {
 	char name[sizeof(u->name)], paths[32] = "all";
 	const char *kind = view->closure[0] ? "closure" : view->writable ? "writable" : "store";
@@ -183,9 +185,9 @@ static void log_view_built(const struct nix_job_user *u, const char *node,
 	nix_escape(u->name, name, sizeof(name));
 	if (view->closure[0])
 		snprintf(paths, sizeof(paths), "%zu", npaths);
-	slurm_info("nix: view built: job=%u user=%s uid=%u node=%s kind=%s%s paths=%s ms=%lld",
+	slurm_info("nix: view built: job=%u user=%s uid=%u node=%s kind=%s%s paths=%s ms=%lld%s",
 		   u->jobid, name, (unsigned)u->uid, node, kind, view->hide[0] ? "+hide" : "",
-		   paths, (long long)ms);
+		   paths, (long long)ms, where);
 }
 
 /* userns=auto fell back: said once per node in slurmd's log (a marker in
@@ -296,7 +298,7 @@ static void find_view(spank_t sp, const struct nix_job_user *u, const char *node
 	if (tj.userns_refused)
 		log_userns_fallback(node, tj.userns_refused);
 	if (tj.built)
-		log_view_built(u, node, &view, tj.npaths, nix_clock_ms() - started_ms);
+		nix_log_view_built(u, node, &view, tj.npaths, nix_clock_ms() - started_ms, "");
 }
 
 /* The raw call changes this thread's ids alone (glibc's changes every

@@ -34,13 +34,15 @@ START_TEST(config_defaults_and_args)
 	struct nix_err err;
 	char *good[] = { "mountpoint=/nix/", "state_dir=/var/run//nix", "default_store=%h/nix",
 			 "allowed_stores=/home,/scratch/%u", "allow_writable=no",
-			 "create_timeout=5" };
+			 "create_timeout=5", "build_in_prolog=yes" };
 
 	nix_config_defaults(&cfg);
 	ck_assert_str_eq(cfg.mountpoint, "/nix");
 	ck_assert_str_eq(cfg.state_dir, "/run/spank-nix");
 	ck_assert(cfg.allow_writable);
-	ck_assert_int_eq(nix_config_parse(&cfg, 6, good, &err), 0);
+	ck_assert(!cfg.build_in_prolog);
+	ck_assert_int_eq(nix_config_parse(&cfg, 7, good, &err), 0);
+	ck_assert(cfg.build_in_prolog);
 	ck_assert_str_eq(cfg.mountpoint, "/nix");
 	ck_assert_str_eq(cfg.state_dir, "/var/run/nix");
 	ck_assert_str_eq(cfg.default_store, "%h/nix");
@@ -67,6 +69,8 @@ START_TEST(config_bad_args_name_themselves)
 	refusal_of(&cfg, "mountpoint=/"); /* refused, whatever the words */
 	ck_assert_str_eq(refusal_of(&cfg, "allow_writable=maybe"),
 			 "allow_writable=maybe: expected yes or no");
+	ck_assert_str_eq(refusal_of(&cfg, "build_in_prolog=1x"),
+			 "build_in_prolog=1x: expected yes or no");
 	refusal_of(&cfg, "create_timeout=0"); /* refused, whatever the words */
 }
 END_TEST
