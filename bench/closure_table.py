@@ -11,8 +11,12 @@ bench/closure-views (markdown) from its raw lines:
     ROUND floor KIND ms          bench/closure_parts at the largest size:
                                  KIND bind (N read-only bind mounts, mount
                                  points made before) or mkdirbind (with them)
+    ROUND alloc MODE ms          salloc's start to its command, for the
+                                 allocation of the `true` first step
 
-MODE: bare, plain, cN. Every mode runs once per round, the order rotating.
+MODE: bare, plain, cN, and aN: the closure of cN (N the largest size) given
+to salloc, built by the job prolog (build_in_prolog=yes, PrologFlags=Alloc).
+Every mode runs once per round, the order rotating.
 Each cell is the median over rounds with the interquartile range in
 parentheses; an "extra" is computed per round (closure minus plain in the
 same round) before taking the median, so it carries its own spread."""
@@ -23,17 +27,17 @@ from stats import quart
 
 raw, samples, later, sizes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split()
 sleep = sys.argv[5] if len(sys.argv) > 5 else "0"
-first, sfirst, built, lat, floor, fails = {}, {}, {}, {}, {}, {}
+first, sfirst, built, alloc, lat, floor, fails = {}, {}, {}, {}, {}, {}, {}
 for line in open(raw):
     f = line.split()
-    if len(f) != 4 or f[1] not in ("first", "later", "floor", "sfirst", "built"):
+    if len(f) != 4 or f[1] not in ("first", "later", "floor", "sfirst", "built", "alloc"):
         continue
     r, kind, mode, v = int(f[0]), f[1], f[2], f[3]
     if v == "fail":
         fails[(kind, mode)] = fails.get((kind, mode), 0) + 1
         continue
-    if kind in ("first", "sfirst", "built"):
-        {"first": first, "sfirst": sfirst, "built": built}[kind].setdefault(mode, {})[r] = float(v)
+    if kind in ("first", "sfirst", "built", "alloc"):
+        {"first": first, "sfirst": sfirst, "built": built, "alloc": alloc}[kind].setdefault(mode, {})[r] = float(v)
     elif kind == "later":
         lat.setdefault(mode, {}).setdefault(r, []).append(float(v))
     else:
@@ -67,10 +71,15 @@ print(f"| bare `srun true` | {cell(first.get('bare', {}).values())} | | | "
       f"{cell(later_r.get('bare', {}).values())} | |")
 print(f"| plain `--nix-store` | {cell(pf.values())} | | {cell(built.get('plain', {}).values())} | "
       f"{cell(pl.values())} | |")
-for n in sizes:
-    m = "c" + n
+big = max(sizes, key=int)
+# the closure modes: given to srun, and the largest given to salloc
+cmodes = [("c" + n, f"{int(n):,} paths") for n in sizes]
+amode = ("a" + big, f"{int(big):,} paths given to salloc, built by the prolog")
+if amode[0] in first:
+    cmodes.append(amode)
+for m, label in cmodes:
     fm, lm = first.get(m, {}), later_r.get(m, {})
-    print(f"| {int(n):,} paths | {cell(fm.values())} | {cell(per_round(fm, pf), True, True)} | "
+    print(f"| {label} | {cell(fm.values())} | {cell(per_round(fm, pf), True, True)} | "
           f"{cell(built.get(m, {}).values())} | "
           f"{cell(lm.values())} | {cell(per_round(lm, pl), True, True)} |")
 spf = sfirst.get("plain", {})
@@ -84,13 +93,23 @@ if sfirst:
     print("|---|---|---|")
     print(f"| bare | {cell(sfirst.get('bare', {}).values())} | |")
     print(f"| plain `--nix-store` | {cell(spf.values())} | |")
-    for n in sizes:
-        sm = sfirst.get("c" + n, {})
-        print(f"| {int(n):,} paths | {cell(sm.values())} | {cell(per_round(sm, spf), True, True)} |")
+    for m, label in cmodes:
+        sm = sfirst.get(m, {})
+        print(f"| {label} | {cell(sm.values())} | {cell(per_round(sm, spf), True, True)} |")
+pa = alloc.get("plain", {})
+if amode[0] in alloc:
+    print(f"\nThe allocation of each `true` row: from salloc's start to its command (the job "
+          f"prolog runs in it with PrologFlags=Alloc, and with build_in_prolog=yes builds a view "
+          f"given to salloc there).\n")
+    print("| closure | salloc to its command | extra over plain |")
+    print("|---|---|---|")
+    print(f"| plain `--nix-store` | {cell(pa.values())} | |")
+    for m, label in (cmodes[-2], amode):
+        am = alloc.get(m, {})
+        print(f"| {label} | {cell(am.values())} | {cell(per_round(am, pa), True, True)} |")
 if fails:
     print("\nFailed steps: " + ", ".join(f"{k} {m}: {c}" for (k, m), c in sorted(fails.items())))
 
-big = max(sizes, key=int)
 fb, fmb = floor.get("bind", {}), floor.get("mkdirbind", {})
 extra = {r: first["c" + big][r] - pf[r] for r in first.get("c" + big, {}) if r in pf}
 print(f"\nFloor at {int(big):,} paths (`bench/closure_parts`, one run per round, in a fresh "
@@ -123,6 +142,14 @@ print(f"Target ({int(big):,} paths): first step extra <= max(60 ms, 1.2 x floor)
       f"{'n/a' if lim is None else f'{lim[0]:.1f} ms'} (1.2 x floor "
       f"{cell([1.2 * v for v in fb.values()])} ms): `srun true` {verdict(extra)}"
       + (f"; `srun sleep {sleep}` {verdict(sextra)}." if sfirst else "."))
+if amode[0] in first:
+    fa, sfa = first[amode[0]], sfirst.get(amode[0], {})
+    aextra = {r: fa[r] - pf[r] for r in fa if r in pf}
+    saextra = {r: sfa[r] - spf[r] for r in sfa if r in spf}
+    print(f"Given to salloc instead (the job prolog builds the view at allocation): `srun true` "
+          f"{verdict(aextra)}" + (f"; `srun sleep {sleep}` {verdict(saextra)}" if sfa else "")
+          + f"; the allocation pays {cell(per_round(alloc.get(amode[0], {}), pa), True)} ms "
+          f"over plain's.")
 ql = quart(per_round(later_r.get("c" + big, {}), pl))
 if ql is None:
     lv = "NOT MEASURED"

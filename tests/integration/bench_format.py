@@ -73,8 +73,10 @@ def fake_raw():
         for n in (1, 16, 64):
             tpn += [f"tasks.bare.{n} {r(100)}", f"tasks.nix.{n} {r(100)}"]
     for i in range(7):
-        for m, b in (("bare", 60), ("plain", 70), ("c100", 72), ("c1000", 80), ("c5000", 120)):
+        for m, b in (("bare", 60), ("plain", 70), ("c100", 72), ("c1000", 80), ("c5000", 120),
+                     ("a5000", 72)):
             cv.append(f"{i} first {m} {r(b)}")
+            cv.append(f"{i} alloc {m} {r(b + (60 if m == 'a5000' else 0))}")
             cv.append(f"{i} sfirst {m} {r(b + 120)}")
             if m != "bare":
                 cv.append(f"{i} built {m} {r(b - 60)}")
