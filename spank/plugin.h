@@ -50,9 +50,13 @@ int nix_client_check(spank_t sp);
 
 /* task.c: slurmstepd */
 struct nix_job_user;
-void nix_log_view_built(const struct nix_job_user *u, const char *node,
-			const struct nix_view *view, size_t npaths, int64_t ms,
-			const char *where);
+struct nix_task_job;
+/* After a view was found or built for tj, slurmd's log lines for an
+ * admin: the userns=auto fallback (once per node) and the view built
+ * (where: "" in a step, " in=prolog" in the job prolog). */
+void nix_log_view_acquired(const struct nix_task_job *tj, const struct nix_job_user *u,
+			   const char *node, const struct nix_view *view, int64_t started_ms,
+			   const char *where);
 int nix_step_begin(spank_t sp);
 int nix_task_prepare(spank_t sp);
 int nix_task_enter(spank_t sp);

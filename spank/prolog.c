@@ -8,10 +8,11 @@
  * read-only store (its closure, hide and profile), in the node's mount
  * namespace. A job namespace plugin (job_container/tmpfs, namespace/tmpfs,
  * namespace/linux) gives the job its own namespace after this prolog, and
- * the view must be a copy of it; a writable store is locked by its tasks; an image's server
- * must run in the job's cgroup. All of those, and every error, are left to
- * the first step, which builds the view or tells the user why on the
- * task's stderr. Nothing here fails the prolog: that would drain the node. */
+ * the view must be a copy of it; a writable store is locked by its tasks;
+ * an image's server must run in the job's cgroup. All of those, and every
+ * error, are left to the first step, which builds the view or tells the
+ * user why on the task's stderr. Nothing here fails the prolog: that would
+ * drain the node. */
 #include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,9 +87,7 @@ void nix_prolog_build_view(spank_t sp)
 	why = left_to_the_step(&view, &tj);
 	if (!why && nix_view_resolve_profiles_as(&tj.ids, &view, tj.job.deadline_ms, &err) == 0 &&
 	    nix_job_acquire_view(&tj.job, &view, &ns, &err) == 0) {
-		if (tj.built)
-			nix_log_view_built(&u, node, &view, tj.npaths,
-					   nix_clock_ms() - started_ms, " in=prolog");
+		nix_log_view_acquired(&tj, &u, node, &view, started_ms, " in=prolog");
 		nix_ns_close(&ns);
 		return;
 	}

@@ -175,9 +175,9 @@ static void default_store_unusable(const struct nix_view *view, const char *why,
 
 /* slurmd's log, one line per view built, as an admin greps for it; where:
  * "" in a step, " in=prolog" in the job prolog. */
-void nix_log_view_built(const struct nix_job_user *u, const char *node,
-			const struct nix_view *view, size_t npaths, int64_t ms,
-			const char *where)
+static void log_view_built(const struct nix_job_user *u, const char *node,
+			   const struct nix_view *view, size_t npaths, int64_t ms,
+			   const char *where)
 {
 	char name[sizeof(u->name)], paths[32] = "all";
 	const char *kind = view->closure[0] ? "closure" : view->writable ? "writable" : "store";
@@ -198,6 +198,16 @@ static void log_userns_fallback(const char *node, int refused)
 		return;
 	slurm_info("nix: node %s: the kernel refuses user namespaces (%s): views are built "
 		   "as root (userns=never)", node, strerror(refused));
+}
+
+void nix_log_view_acquired(const struct nix_task_job *tj, const struct nix_job_user *u,
+			   const char *node, const struct nix_view *view, int64_t started_ms,
+			   const char *where)
+{
+	if (tj->userns_refused)
+		log_userns_fallback(node, tj->userns_refused);
+	if (tj->built)
+		log_view_built(u, node, view, tj->npaths, nix_clock_ms() - started_ms, where);
 }
 
 /* A view without a user namespace is root's to join, here, before Slurm
@@ -295,10 +305,7 @@ static void find_view(spank_t sp, const struct nix_job_user *u, const char *node
 			task_fail("%s", err.msg);
 		return;
 	}
-	if (tj.userns_refused)
-		log_userns_fallback(node, tj.userns_refused);
-	if (tj.built)
-		nix_log_view_built(u, node, &view, tj.npaths, nix_clock_ms() - started_ms, "");
+	nix_log_view_acquired(&tj, u, node, &view, started_ms, "");
 }
 
 /* The raw call changes this thread's ids alone (glibc's changes every

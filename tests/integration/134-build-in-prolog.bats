@@ -1,11 +1,13 @@
 #!/usr/bin/env bats
-# cluster: NIXC_PROLOG_FLAGS=Alloc NIXC_PLUGIN_ARGS="build_in_prolog=yes"
+# cluster: NIXC_PROLOG_FLAGS=Alloc NIXC_PLUGIN_ARGS="build_in_prolog=yes" NIXC_NO_USERNS_NODES=2
 # Issue 16, first steps: with build_in_prolog=yes and PrologFlags=Alloc, the
 # view a job declares at salloc or sbatch is built by slurmd's job prolog on
 # every node at allocation, and the job's first step finds it pinned, as a
 # later step does. What the prolog leaves (an option given to srun alone, a
 # writable store, any error) is the first step's, as without it; a failed
-# build never fails the prolog, which would drain the node.
+# build never fails the prolog, which would drain the node. The second node
+# refuses user namespaces (as in 43-userns-auto.bats): its prolog builds the
+# view without one and says so once in slurmd's log, as a step would.
 
 load helpers
 load nix_helpers
@@ -46,6 +48,12 @@ found_steps() {
   assert_equal "$(found_steps "$job")" "0 0 1 1 "
   run job_slurmd_log "$job"
   assert_output_not_contains "nix: view built:"
+  # userns=auto's fallback, logged by the prolog that met it
+  local fallback="the kernel refuses user namespaces (Operation not permitted): views are built as root (userns=never)"
+  local first second
+  first=$(nodes | sed -n 1p) second=$(nodes | sed -n 2p)
+  assert_equal "$(grep -c "nix: node $second: $fallback" "$(node_log "$second")")" 1
+  assert_equal "$(grep -c "$fallback" "$(node_log "$first")")" 0
   assert_nodes_idle
 }
 
