@@ -74,6 +74,7 @@ print(f"| plain `--nix-store` | {cell(pf.values())} | | {cell(built.get('plain',
 big = max(sizes, key=int)
 # the closure modes: given to srun, and the largest given to salloc
 cmodes = [("c" + n, f"{int(n):,} paths") for n in sizes]
+cbig = cmodes[sizes.index(big)]
 amode = ("a" + big, f"{int(big):,} paths given to salloc, built by the prolog")
 if amode[0] in first:
     cmodes.append(amode)
@@ -104,7 +105,7 @@ if amode[0] in alloc:
     print("| closure | salloc to its command | extra over plain |")
     print("|---|---|---|")
     print(f"| plain `--nix-store` | {cell(pa.values())} | |")
-    for m, label in (cmodes[-2], amode):
+    for m, label in (cbig, amode):
         am = alloc.get(m, {})
         print(f"| {label} | {cell(am.values())} | {cell(per_round(am, pa), True, True)} |")
 if fails:
