@@ -14,8 +14,10 @@ bench/closure-views (markdown) from its raw lines:
     ROUND alloc MODE ms          salloc's start to its command, for the
                                  allocation of the `true` first step
 
-MODE: bare, plain, cN, and aN: the closure of cN (N the largest size) given
-to salloc, built by the job prolog (build_in_prolog=yes, PrologFlags=Alloc).
+MODE: bare, plain, plain2 (plain again: the A/A control, what the method
+reads as an extra where there is none), cN, and aN: the closure of cN (N
+the largest size) given to salloc, built by the job prolog
+(build_in_prolog=yes, PrologFlags=Alloc).
 Every mode runs once per round, the order rotating.
 Each cell is the median over rounds with the interquartile range in
 parentheses; an "extra" is computed per round (closure minus plain in the
@@ -71,6 +73,11 @@ print(f"| bare `srun true` | {cell(first.get('bare', {}).values())} | | | "
       f"{cell(later_r.get('bare', {}).values())} | |")
 print(f"| plain `--nix-store` | {cell(pf.values())} | | {cell(built.get('plain', {}).values())} | "
       f"{cell(pl.values())} | |")
+p2f, p2l = first.get("plain2", {}), later_r.get("plain2", {})
+if p2f:
+    print(f"| plain again (A/A control) | {cell(p2f.values())} | {cell(per_round(p2f, pf), True)} | "
+          f"{cell(built.get('plain2', {}).values())} | {cell(p2l.values())} | "
+          f"{cell(per_round(p2l, pl), True)} |")
 big = max(sizes, key=int)
 # the closure modes: given to srun, and the largest given to salloc
 cmodes = [("c" + n, f"{int(n):,} paths") for n in sizes]
@@ -159,4 +166,6 @@ elif ql[1] <= 0:
 else:
     lv = "NOT MET"
 print(f"Later steps +0 (the interquartile range of the per-round extra reaches 0 or below): "
-      f"**{lv}** ({cell(per_round(later_r.get('c' + big, {}), pl), True)} ms).")
+      f"**{lv}** ({cell(per_round(later_r.get('c' + big, {}), pl), True)} ms)"
+      + (f"; the A/A control, plain again against plain: {cell(per_round(p2l, pl), True)} ms."
+         if p2l else "."))

@@ -58,7 +58,7 @@ def fake_raw():
         for s in ("n2", "N2n4"):
             run += [f"first.{k}.{s} {r(85)}" for k in ("bare", "nix")]
     for i in range(5):
-        for lab in ("bare", "nix", "wrap"):
+        for lab in ("bare", "nix", "wrap", "bare2"):
             for sz in (1024, 2048, 1 << 20, 1 << 22, 1 << 23):
                 v = r(5000)
                 if lab == "wrap" and sz == 1 << 22:
@@ -73,7 +73,7 @@ def fake_raw():
         for n in (1, 16, 64):
             tpn += [f"tasks.bare.{n} {r(100)}", f"tasks.nix.{n} {r(100)}"]
     for i in range(7):
-        for m, b in (("bare", 60), ("plain", 70), ("c100", 72), ("c1000", 80), ("c5000", 120),
+        for m, b in (("bare", 60), ("plain", 70), ("plain2", 70), ("c100", 72), ("c1000", 80), ("c5000", 120),
                      ("a5000", 72)):
             cv.append(f"{i} first {m} {r(b)}")
             cv.append(f"{i} alloc {m} {r(b + (60 if m == 'a5000' else 0))}")
